@@ -135,4 +135,22 @@ uint64_t ivshare_pool_footprint(uint32_t buffers, uint32_t buffer_size);
 uint64_t ivshare_fnv1a64(uint64_t hash, const void *data, size_t len);
 #define IVSHARE_FNV1A64_INIT UINT64_C(0xcbf29ce484222325)
 
+/*
+ * Private API for the host library.
+ */
+
+/*
+ * The runtime directory (IVSHARE_RUNTIME_DIR, else [paths] runtime-dir of
+ * IVSHARE_CONF or /etc/ivshare/ivshare.conf, else /run/ivshare) into @buf.
+ */
+int ivshare_runtime_dir(char *buf, size_t len);
+
+/*
+ * Is host application @app registered by a live process?  1 and its PID in
+ * *pid (if not NULL) when it is, 0 when it is not, negative errno on error.
+ * Registration is <runtime dir>/apps/APP, a file holding the PID and an
+ * open-file-description write lock for as long as the process lives.
+ */
+int ivshare_app_probe(const char *app, int *pid);
+
 #endif /* IVSHARE_FORMAT_H */

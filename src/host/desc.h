@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "format.h"
 #include "util.h"
 
 #define IVSHARE_XMLNS "https://ivshare.dev/xmlns/domain/1"
@@ -138,5 +139,15 @@ gboolean ivshare_region_desc_agree(const ivshare_region_desc *a, const char *a_s
  * of two (at least 1 MiB and one page) that fits the metadata and objects.
  */
 gboolean ivshare_region_desc_size(const ivshare_region_desc *r, guint64 *size, GError **error);
+
+/*
+ * The region layout (format.h) of a described region: fills *layout and
+ * a newly allocated array of its objects (free it with g_free), computes
+ * offsets, and sets the fingerprint; the generation is left 0.
+ */
+gboolean ivshare_region_desc_layout(const ivshare_region_desc *r,
+                                    ivshare_layout *layout,
+                                    ivshare_layout_object **objects,
+                                    GError **error);
 
 #endif /* IVSHARE_HOST_DESC_H */
