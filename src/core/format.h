@@ -15,7 +15,10 @@
 #include "ivshare/ivshare.h"
 
 #define IVSHARE_MAGIC "IVSHARE"            /* 8 bytes with the NUL */
-#define IVSHARE_FORMAT_VERSION 1u
+#define IVSHARE_FORMAT_VERSION 1u             /* major 1, minor 0 */
+/* version: low 16 bits major (readers accept only their own), high 16 minor */
+#define IVSHARE_FORMAT_MAJOR(v) ((v) & 0xffffu)
+#define IVSHARE_FORMAT_MINOR(v) ((v) >> 16)
 #define IVSHARE_READY_VALUE 0x59444552u    /* "REDY" */
 #define IVSHARE_HEADER_ALIGN 4096u
 #define IVSHARE_OBJECT_ALIGN 64u           /* minimum alignment of every object */
@@ -72,7 +75,14 @@ struct ivshare_object {
     char     name[IVSHARE_NAME_LEN]; /* 32 NUL-terminated, NUL-padded */
 };
 
-/* One per doorbell peer slot, 64 bytes, written by ivshared. */
+#define IVSHARE_MAX_VECTORS 64u
+
+/*
+ * One per doorbell peer slot, 320 bytes.  ivshared writes the identity
+ * (seq is odd while it does); ringers increment bells[vector] of the peer
+ * they ring before they ring it, so a peer without interrupts can wait by
+ * polling its own counters.
+ */
 struct ivshare_peer {
     uint32_t id;              /*  0 ivshmem peer ID */
     uint32_t kind;            /*  4 enum ivshare_peer_kind */
@@ -80,11 +90,12 @@ struct ivshare_peer {
     uint32_t seq;             /* 12 odd while the entry is being written */
     char     name[IVSHARE_NAME_LEN]; /* 16 domain or host application */
     uint8_t  reserved[16];    /* 48 */
+    uint32_t bells[IVSHARE_MAX_VECTORS]; /* 64 doorbell counters */
 };
 
 _Static_assert(sizeof(struct ivshare_header) == 128, "header is 128 bytes");
 _Static_assert(sizeof(struct ivshare_object) == 64, "object entry is 64 bytes");
-_Static_assert(sizeof(struct ivshare_peer) == 64, "peer entry is 64 bytes");
+_Static_assert(sizeof(struct ivshare_peer) == 320, "peer entry is 320 bytes");
 
 /*
  * Building a region (used by the host library and by tests).
