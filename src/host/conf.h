@@ -8,6 +8,8 @@
 #ifndef IVSHARE_HOST_CONF_H
 #define IVSHARE_HOST_CONF_H
 
+#include <sys/types.h>
+
 #include "desc.h"
 
 typedef struct {
@@ -39,5 +41,12 @@ const ivshare_conf *ivshare_conf_get(GError **error);
 /* The region file of @region with @backing, and its /dev/shm link. */
 char *ivshare_conf_region_path(const ivshare_conf *c, const char *region, ivshare_backing backing);
 char *ivshare_conf_link_path(const ivshare_conf *c, const char *region);
+
+/*
+ * The user and group QEMU runs as: [qemu] user/group, else the `user =` and
+ * `group =` of /etc/libvirt/qemu.conf, else libvirt-qemu/libvirt-qemu.
+ * Names are resolved when called ("+N" is a numeric ID, as in libvirt).
+ */
+gboolean ivshare_conf_qemu_ids(const ivshare_conf *c, uid_t *uid, gid_t *gid, GError **error);
 
 #endif /* IVSHARE_HOST_CONF_H */

@@ -150,4 +150,28 @@ gboolean ivshare_region_desc_layout(const ivshare_region_desc *r,
                                     ivshare_layout_object **objects,
                                     GError **error);
 
+/*
+ * Shared by the XML and INI parsers: set one attribute (XML) or key (INI)
+ * of a region or object from its text, with the same checks and messages
+ * for both syntaxes.  The message names neither the file nor the key: the
+ * caller prefixes them.
+ */
+gboolean ivshare_region_desc_set(ivshare_region_desc *r, const char *key,
+                                 const char *value, GError **error);
+gboolean ivshare_obj_desc_set(ivshare_obj_desc *o, const char *key,
+                              const char *value, GError **error);
+/* The keys a region (@kind -1) or an object of @kind accepts, for messages. */
+const char *ivshare_desc_known_keys(int kind);
+/*
+ * Prefix *error with where it happened: "SOURCE:LINE: region 'R': ring 'O': "
+ * (the line and either name left out when unknown; @o may be NULL).
+ */
+void ivshare_desc_prefix_error(GError **error, const char *source, guint line,
+                               const ivshare_region_desc *r, const ivshare_obj_desc *o);
+/* Defaults that depend on other attributes (vectors of a doorbell region). */
+void ivshare_region_desc_finish(ivshare_region_desc *r);
+
+/* Descriptions larger than this are refused unread. */
+#define IVSHARE_DESC_MAX_BYTES (16u * 1024 * 1024)
+
 #endif /* IVSHARE_HOST_DESC_H */

@@ -1,2 +1,109 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "desc.h"
+/* util.c: the ivshare error domain, sizes, powers of two and names. */
+#include "util.h"
+
+#include <string.h>
+
+#include "ivshare/ivshare.h"
+
+G_DEFINE_QUARK(ivshare-error-quark, ivshare_error)
+
+gboolean
+ivshare_parse_size(const char *text, guint64 *out)
+{
+    guint64 value = 0;
+    unsigned shift = 0;
+    const char *p = text;
+
+    if (!text || !g_ascii_isdigit(*p))
+        return FALSE;
+    for (; g_ascii_isdigit(*p); p++) {
+        guint digit = (guint)(*p - '0');
+
+        if (value > (G_MAXUINT64 - digit) / 10)
+            return FALSE;
+        value = value * 10 + digit;
+    }
+    switch (*p) {
+    case '\0':
+        break;
+    case 'K':
+        shift = 10;
+        p++;
+        break;
+    case 'M':
+        shift = 20;
+        p++;
+        break;
+    case 'G':
+        shift = 30;
+        p++;
+        break;
+    default:
+        return FALSE;
+    }
+    if (*p != '\0')
+        return FALSE;
+    if (shift && value > (G_MAXUINT64 >> shift))
+        return FALSE;
+    *out = value << shift;
+    return TRUE;
+}
+
+char *
+ivshare_format_size(guint64 bytes)
+{
+    static const struct {
+        unsigned shift;
+        char suffix;
+    } units[] = { { 30, 'G' }, { 20, 'M' }, { 10, 'K' } };
+
+    if (bytes == 0)
+        return g_strdup("0");
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+        guint64 unit = G_GUINT64_CONSTANT(1) << units[i].shift;
+
+        if (bytes % unit == 0)
+            return g_strdup_printf("%" G_GUINT64_FORMAT "%c", bytes / unit, units[i].suffix);
+    }
+    return g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+}
+
+gboolean
+ivshare_is_power_of_two(guint64 v)
+{
+    return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* The smallest power of two >= @v; 0 when it does not fit 64 bits. */
+guint64
+ivshare_next_power_of_two(guint64 v)
+{
+    guint64 p = 1;
+
+    while (p < v) {
+        if (p > G_MAXUINT64 / 2)
+            return 0;
+        p <<= 1;
+    }
+    return p;
+}
+
+gboolean
+ivshare_name_is_valid(const char *name)
+{
+    gsize len;
+
+    if (!name)
+        return FALSE;
+    len = strlen(name);
+    if (len == 0 || len > IVSHARE_NAME_MAX)
+        return FALSE;
+    if (g_str_equal(name, ".") || g_str_equal(name, ".."))
+        return FALSE;
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '.' && *p != '-')
+            return FALSE;
+    }
+    return TRUE;
+}
