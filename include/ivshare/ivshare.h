@@ -80,6 +80,43 @@ size_t ivshare_region_size(const ivshare_region *r);
  */
 int ivshare_region_check(ivshare_region *r);
 
+/* What an open region holds, from its validated snapshot. */
+typedef struct {
+    char name[IVSHARE_NAME_MAX + 1];
+    uint32_t version;
+    uint64_t size;             /* bytes */
+    uint64_t header_size;      /* bytes before the first object */
+    uint64_t fingerprint;      /* of the description it was built from */
+    uint64_t generation;       /* changes on every build */
+    int doorbell;              /* 1 for an ivshmem-doorbell region */
+    unsigned vectors;
+    unsigned objects;
+} ivshare_region_info;
+
+typedef enum {
+    IVSHARE_TYPE_MEMZONE = 1,
+    IVSHARE_TYPE_RING = 2,
+    IVSHARE_TYPE_POOL = 3,
+} ivshare_object_type;
+
+typedef struct {
+    char name[IVSHARE_NAME_MAX + 1];
+    ivshare_object_type type;
+    uint64_t offset;           /* from the start of the region */
+    uint64_t size;             /* bytes the object occupies */
+    uint32_t slot_size;        /* ring: largest message */
+    uint32_t slots;            /* ring */
+    int multi_producer;        /* ring */
+    int multi_consumer;        /* ring */
+    uint32_t buffer_size;      /* pool */
+    uint32_t buffers;          /* pool */
+    uint64_t align;            /* memzone */
+} ivshare_object_info;
+
+int ivshare_region_get_info(const ivshare_region *r, ivshare_region_info *out);
+/* The @index-th object (0-based) in table order; -ENOENT past the end. */
+int ivshare_object_get_info(const ivshare_region *r, unsigned index, ivshare_object_info *out);
+
 /* Objects ------------------------------------------------------------------ */
 
 int ivshare_memzone_lookup(ivshare_region *r, const char *name, void **addr, size_t *len);
@@ -114,6 +151,8 @@ int ivshare_pool_put(ivshare_pool *p, uint64_t handle);
 void *ivshare_pool_buffer(ivshare_pool *p, uint64_t handle, size_t *len); /* NULL if invalid */
 size_t ivshare_pool_buffer_size(const ivshare_pool *p);
 unsigned ivshare_pool_capacity(const ivshare_pool *p);
+/* Buffers currently in use, as far as the shared state bytes tell. */
+unsigned ivshare_pool_in_use(const ivshare_pool *p);
 
 /* Doorbells and host applications ---------------------------------------- */
 

@@ -11,6 +11,8 @@
 #include <libxml/xpath.h>
 #include <libxml/relaxng.h>
 
+#include "ivshare/ivshare.h"
+
 #define IVSHARE_ERROR (ivshare_error_quark())
 GQuark ivshare_error_quark(void);
 
@@ -24,6 +26,7 @@ typedef enum {
     IVSHARE_ERROR_LAST
 } ivshare_error_code;
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ivshare_region, ivshare_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * policy.c: the lifecycle rule.  When a host application is gone, every
+ * running domain that uses one of its regions gets the region's
+ * on-host-app-exit policy: destroy, or an ACPI shutdown followed by a
+ * destroy once shutdown-timeout has passed.
+ */
+#include "daemon.h"
+
+#include <libvirt/virterror.h>
+
+
+typedef struct {
+    ivshared *daemon;
+    char *domain;
+} pending_destroy;
+
+static void
+pending_destroy_free(pending_destroy *p)
+{
+    g_free(p->domain);
+    g_free(p);
+}
+
+static const char *
+last_virt_error(void)
+{
+    const virError *e = virGetLastError();
+    return e && e->message ? e->message : "unknown libvirt error";
+}
+
+static void
+destroy_domain(ivshared *d, const char *name, const char *why)
+{
+    g_autoptr(virDomain) dom = d->conn ? virDomainLookupByName(d->conn, name) : NULL;
+
+    if (!dom || virDomainIsActive(dom) != 1)
+        return;
+    if (virDomainDestroy(dom) < 0)
+        g_warning("cannot destroy domain '%s': %s", name, last_virt_error());
+    else
+        g_message("destroyed domain '%s': %s", name, why);
+}
+
+static gboolean
+on_shutdown_timeout(gpointer data)
+{
+    pending_destroy *p = data;
+
+    destroy_domain(p->daemon, p->domain, "it did not shut down in time");
+    g_hash_table_remove(p->daemon->shutdowns, p->domain);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+stop_domain(ivshared *d, const char *name, const char *app, ivshare_exit_policy policy, guint timeout)
+{
+    g_autoptr(virDomain) dom = NULL;
+    g_autofree char *why = g_strdup_printf("host application '%s' is gone", app);
+    pending_destroy *p;
+
+    if (!d->conn) {
+        g_warning("cannot stop domain '%s' (%s): not connected to libvirt", name, why);
+        return;
+    }
+    dom = virDomainLookupByName(d->conn, name);
+    if (!dom || virDomainIsActive(dom) != 1)
+        return;
+    if (policy == IVSHARE_EXIT_DESTROY) {
+        destroy_domain(d, name, why);
+        return;
+    }
+    if (g_hash_table_contains(d->shutdowns, name))
+        return;
+    if (virDomainShutdown(dom) < 0) {
+        g_warning("cannot shut down domain '%s': %s; destroying it", name, last_virt_error());
+        destroy_domain(d, name, why);
+        return;
+    }
+    g_message("shutting down domain '%s' (%s), destroying it in %u s if it still runs", name, why, timeout);
+    p = g_new0(pending_destroy, 1);
+    p->daemon = d;
+    p->domain = g_strdup(name);
+    g_hash_table_insert(d->shutdowns, g_strdup(name),
+                        GUINT_TO_POINTER(g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, timeout,
+                                                                    on_shutdown_timeout, p,
+                                                                    (GDestroyNotify)pending_destroy_free)));
+}
+
+void
+ivshared_policy_app_exit(ivshared *d, const char *app)
+{
+    g_auto(GStrv) regions = ivshare_region_list(d->conf);
+
+    if (!d->shutdowns)
+        d->shutdowns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (char **region = regions; *region; region++) {
+        g_autoptr(GKeyFile) rec = ivshare_region_record(*region, d->conf);
+        g_autofree char *owner = rec ? g_key_file_get_string(rec, "region", "host-app", NULL) : NULL;
+        g_autofree char *policy = NULL;
+        g_auto(GStrv) users = NULL;
+        int timeout;
+
+        if (g_strcmp0(owner, app) != 0)
+            continue;
+        policy = g_key_file_get_string(rec, "region", "on-host-app-exit", NULL);
+        timeout = g_key_file_get_integer(rec, "region", "shutdown-timeout", NULL);
+        users = ivshare_region_users(*region, d->conf);
+        for (char **dom = users; *dom; dom++)
+            stop_domain(d, *dom, app,
+                        ivshare_exit_policy_from_string(policy) == IVSHARE_EXIT_SHUTDOWN ?
+                        IVSHARE_EXIT_SHUTDOWN : IVSHARE_EXIT_DESTROY,
+                        timeout > 0 ? (guint)timeout : d->conf->shutdown_timeout);
+    }
+}
+
+void
+ivshared_policy_sweep(ivshared *d)
+{
+    g_auto(GStrv) regions = ivshare_region_list(d->conf);
+
+    for (char **region = regions; *region; region++) {
+        g_autoptr(GKeyFile) rec = ivshare_region_record(*region, d->conf);
+        g_autofree char *owner = rec ? g_key_file_get_string(rec, "region", "host-app", NULL) : NULL;
+        g_auto(GStrv) users = ivshare_region_users(*region, d->conf);
+
+        if (owner && users[0] && ivshare_app_probe(owner, NULL) != 1)
+            ivshared_policy_app_exit(d, owner);
+    }
+}
+
+void
+ivshared_policy_stop(ivshared *d)
+{
+    GHashTableIter iter;
+    gpointer id;
+
+    if (!d->shutdowns)
+        return;
+    g_hash_table_iter_init(&iter, d->shutdowns);
+    while (g_hash_table_iter_next(&iter, NULL, &id))
+        g_source_remove(GPOINTER_TO_UINT(id));
+    g_clear_pointer(&d->shutdowns, g_hash_table_unref);
+}

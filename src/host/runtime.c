@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* runtime.c: the daemon's presence in the runtime directory. */
+#include "runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static char *
+pid_path(const ivshare_conf *conf)
+{
+    return g_build_filename(conf->runtime_dir, "ivshared.pid", NULL);
+}
+
+int
+ivshare_daemon_lock(const ivshare_conf *conf, GError **error)
+{
+    g_autofree char *path = pid_path(conf);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    char pid[32];
+    int fd, n;
+
+    if (g_mkdir_with_parents(conf->runtime_dir, 0755) < 0 ||
+        (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        int err = errno;
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                    _("cannot create '%s': %s"), path, g_strerror(err));
+        return -1;
+    }
+    if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+        int err = errno;
+        close(fd);
+        if (err == EAGAIN || err == EACCES)
+            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_BUSY,
+                        _("another ivshared is running (it holds '%s')"), path);
+        else
+            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                        _("cannot lock '%s': %s"), path, g_strerror(err));
+        return -1;
+    }
+    n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, n, 0) != n) {
+        int err = errno;
+        close(fd);
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                    _("cannot write '%s': %s"), path, g_strerror(err));
+        return -1;
+    }
+    return fd;
+}
+
+gboolean
+ivshare_daemon_running(const ivshare_conf *conf, int *pid)
+{
+    g_autofree char *path = pid_path(conf);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    char buf[32] = { 0 };
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    gboolean running;
+
+    if (fd < 0)
+        return FALSE;
+    running = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    if (running && pid && pread(fd, buf, sizeof(buf) - 1, 0) > 0)
+        *pid = atoi(buf);
+    close(fd);
+    return running;
+}
