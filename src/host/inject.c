@@ -73,6 +73,7 @@ typedef struct {
     GPtrArray *stale;         /* ivshare_stale* */
     char *source;             /* names the domain in messages */
     char *domain;             /* for 'ivsharectl sync DOMAIN' */
+    char *step;               /* one indentation level of the document */
 } ivshare_plan;
 
 typedef struct {
@@ -110,6 +111,7 @@ ivshare_plan_free(ivshare_plan *p)
         g_ptr_array_unref(p->stale);
     g_free(p->source);
     g_free(p->domain);
+    g_free(p->step);
     g_free(p);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ivshare_plan, ivshare_plan_free)
@@ -173,6 +175,53 @@ span_of(const ivshare_domain_xml *d, const xmlNode *n)
 
     g_assert(i > 0 && i <= d->spans->len);
     return &g_array_index(d->spans, ivshare_span, i - 1);
+}
+
+/* ---- indentation ---- */
+
+/*
+ * Whitespace before @pos back to the start of its line, or NULL when
+ * something else precedes it on the line (an element written inline).
+ */
+static char *
+indent_at(const ivshare_domain_xml *d, gsize pos)
+{
+    gsize i = pos;
+
+    while (i > 0 && (d->text[i - 1] == ' ' || d->text[i - 1] == '\t'))
+        i--;
+    if (i > 0 && d->text[i - 1] != '\n')
+        return NULL;
+    return g_strndup(d->text + i, pos - i);
+}
+
+static gsize
+space_before(const ivshare_domain_xml *d, gsize pos, gsize floor)
+{
+    while (pos > floor && g_ascii_isspace(d->text[pos - 1]))
+        pos--;
+    return pos;
+}
+
+/*
+ * One indentation level: how the children of @parent are indented (the
+ * document's, when @parent is the root), "  " if unknown.
+ */
+static char *
+indent_step(const ivshare_domain_xml *d, const xmlNode *parent)
+{
+    g_autofree char *outer = indent_at(d, span_of(d, parent)->start);
+
+    for (const xmlNode *n = parent->children; n; n = n->next) {
+        g_autofree char *inner = NULL;
+
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        inner = indent_at(d, span_of(d, n)->start);
+        if (outer && inner && g_str_has_prefix(inner, outer) && strlen(inner) > strlen(outer))
+            return g_strdup(inner + strlen(outer));
+    }
+    return g_strdup("  ");
 }
 
 /* ---- locating elements in the bytes ---- */
@@ -351,6 +400,13 @@ domain_xml_parse(const char *xml, gsize len, const char *source,
         return FALSE;
     }
     root = xmlDocGetRootElement(d->doc);
+    if (root && root->ns) {
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
+                    _("%s: the root element <%s> is in namespace '%s'; libvirt's <domain> has none."),
+                    source, (const char *) root->name,
+                    root->ns->href ? (const char *) root->ns->href : "");
+        return FALSE;
+    }
     if (!node_is(root, "domain")) {
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
                     _("%s: the root element is <%s>, not <domain>."),
@@ -586,6 +642,7 @@ plan_new(const char *xml, gsize len, const ivshare_desc *desc,
         return NULL;
     p->root = xmlDocGetRootElement(p->xml.doc);
     p->devices = first_child(p->root, "devices");
+    p->step = indent_step(&p->xml, p->root);
     xml_name = domain_name(p->root);
     if (desc && desc->source)
         p->source = g_strdup(desc->source);
@@ -644,48 +701,6 @@ append_escaped(GString *out, const char *s)
     g_autofree char *esc = g_markup_escape_text(s, -1);
 
     g_string_append(out, esc);
-}
-
-/*
- * Whitespace before @pos back to the start of its line, or NULL when
- * something else precedes it on the line (an element written inline).
- */
-static char *
-indent_at(const ivshare_domain_xml *d, gsize pos)
-{
-    gsize i = pos;
-
-    while (i > 0 && (d->text[i - 1] == ' ' || d->text[i - 1] == '\t'))
-        i--;
-    if (i > 0 && d->text[i - 1] != '\n')
-        return NULL;
-    return g_strndup(d->text + i, pos - i);
-}
-
-static gsize
-space_before(const ivshare_domain_xml *d, gsize pos, gsize floor)
-{
-    while (pos > floor && g_ascii_isspace(d->text[pos - 1]))
-        pos--;
-    return pos;
-}
-
-/* One indentation level: how children of @parent are indented, "  " if unknown. */
-static char *
-indent_step(const ivshare_domain_xml *d, const xmlNode *parent)
-{
-    g_autofree char *outer = indent_at(d, span_of(d, parent)->start);
-
-    for (const xmlNode *n = parent->children; n; n = n->next) {
-        g_autofree char *inner = NULL;
-
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        inner = indent_at(d, span_of(d, n)->start);
-        if (outer && inner && g_str_has_prefix(inner, outer) && strlen(inner) > strlen(outer))
-            return g_strdup(inner + strlen(outer));
-    }
-    return g_strdup("  ");
 }
 
 /* Indentation of the devices' own children; NULL: write them inline. */
@@ -762,7 +777,7 @@ insert_children(const ivshare_plan *p, GArray *edits, const xmlNode *parent,
     const ivshare_span *ps = span_of(d, parent);
     const xmlNode *last = anchor ? anchor : last_element_child(parent);
     g_autofree char *pind = indent_at(d, ps->start);
-    g_autofree char *step = indent_step(d, parent);
+    const char *step = p->step;
     g_autofree char *ind = last ? indent_at(d, span_of(d, last)->start) :
         pind ? g_strconcat(pind, step, NULL) : NULL;
     ivshare_layout_style st = { ind, step, d->nl };
@@ -827,8 +842,7 @@ replace_device(const ivshare_plan *p, GArray *edits, const ivshare_want *w)
     const ivshare_domain_xml *d = &p->xml;
     const ivshare_span *sp = span_of(d, w->node);
     g_autofree char *ind = indent_at(d, sp->start);
-    g_autofree char *step = indent_step(d, w->node->parent);
-    ivshare_layout_style st = { ind, step, d->nl };
+    ivshare_layout_style st = { ind, p->step, d->nl };
     g_autoptr(GPtrArray) kept = g_ptr_array_new();
     g_autoptr(GString) out = g_string_new(NULL);
 
