@@ -25,5 +25,9 @@ int ctl_inject(ctl_options *opts, int argc, char **argv);
 int ctl_build(ctl_options *opts, int argc, char **argv);
 int ctl_inspect(ctl_options *opts, int argc, char **argv);
 int ctl_cmdline(ctl_options *opts, int argc, char **argv);
+int ctl_define(ctl_options *opts, int argc, char **argv);
+int ctl_sync(ctl_options *opts, int argc, char **argv);
+int ctl_status(ctl_options *opts, int argc, char **argv);
+int ctl_gc(ctl_options *opts, int argc, char **argv);
 
 #endif /* IVSHARE_CTL_H */

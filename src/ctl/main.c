@@ -24,6 +24,10 @@ static const ctl_command commands[] = {
     { "build", N_("DOMAIN|FILE"), N_("Build or verify the region files of a description"), ctl_build },
     { "inspect", N_("REGION|PATH"), N_("Show a region's header, objects, ring fill and pool use"), ctl_inspect },
     { "cmdline", N_("REGION"), N_("Print the QEMU arguments that map a region without libvirt"), ctl_cmdline },
+    { "define", N_("FILE|-"), N_("Define a libvirt domain with the devices of its description"), ctl_define },
+    { "sync", N_("DOMAIN"), N_("Inject the devices of a defined domain's description"), ctl_sync },
+    { "status", "", N_("Show regions, their domains, host applications and hugepages"), ctl_status },
+    { "gc", "", N_("Remove region files, links and records nobody uses"), ctl_gc },
 };
 
 int
@@ -59,9 +63,13 @@ commands_summary(void)
 {
     g_autoptr(GString) s = g_string_new(_("Commands:"));
 
-    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-        g_string_append_printf(s, "\n  %-9s %-13s %s", commands[i].name,
-                               _(commands[i].args), _(commands[i].summary));
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        const char *args = _(commands[i].args);
+        /* pad by characters, not bytes: arguments may hold an ellipsis */
+        int pad = 13 - (int)g_utf8_strlen(args, -1);
+        g_string_append_printf(s, "\n  %-9s %s%*s %s", commands[i].name, args,
+                               MAX(pad, 0), "", _(commands[i].summary));
+    }
     g_string_append(s, "\n\n");
     g_string_append(s, _("Run 'ivsharectl COMMAND --help' for a command's options.\n"
                          "Exit status: 0 success, 1 failure, 2 bad usage, 3 invalid input,\n"
@@ -111,6 +119,7 @@ main(int argc, char **argv)
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
+    g_set_prgname("ivsharectl");
 
     if (argc >= 2 && argv[1][0] != '-') {
         for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)

@@ -52,6 +52,9 @@ main(int argc, char **argv)
     }
     if (verbose)
         g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+    /* the core library finds the runtime directory through it, too */
+    if (conf_path)
+        g_setenv("IVSHARE_CONF", conf_path, TRUE);
 
     if (!(conf = ivshare_conf_load(conf_path, &error)))
         goto fail;
