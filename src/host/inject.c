@@ -855,22 +855,27 @@ replace_device(const ivshare_plan *p, GArray *edits, const ivshare_want *w)
 }
 
 static char *
-apply_edits(const ivshare_domain_xml *d, GArray *edits)
+apply_edits(const ivshare_domain_xml *d, GArray *edits, GError **error)
 {
-    GString *out = g_string_sized_new(d->len + 1024);
+    g_autoptr(GString) out = g_string_sized_new(d->len + 1024);
     gsize pos = 0;
 
     g_array_sort(edits, edit_compare);
     for (guint i = 0; i < edits->len; i++) {
         const ivshare_edit *e = &g_array_index(edits, ivshare_edit, i);
 
-        g_assert(e->start >= pos);
+        if (e->start < pos || e->end > d->len) {
+            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                        _("Internal error: overlapping changes to the domain XML at byte %" G_GSIZE_FORMAT "."),
+                        e->start);
+            return NULL;
+        }
         g_string_append_len(out, d->text + pos, (gssize) (e->start - pos));
         g_string_append(out, e->text);
         pos = e->end;
     }
     g_string_append_len(out, d->text + pos, (gssize) (d->len - pos));
-    return g_string_free(out, FALSE);
+    return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 char *
@@ -917,7 +922,7 @@ ivshare_inject(const char *xml, gsize len, const ivshare_desc *desc,
         g_ptr_array_add(one, missing);
         insert_children(p, edits, p->root, NULL, one, format_devices);
     }
-    return apply_edits(&p->xml, edits);
+    return apply_edits(&p->xml, edits, error);
 }
 
 gboolean

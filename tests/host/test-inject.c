@@ -391,6 +391,58 @@ test_huge(void)
                     "domain 'vm1' is 16777217 bytes, more than the 16 MiB a domain XML may have.");
 }
 
+/* ---- robustness: damaged documents never crash ---- */
+
+/* An error from the ivshare domain, or an output that is stable and matches. */
+static void
+robust_one(const char *xml, gsize len, const ivshare_desc *desc)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = ivshare_inject(xml, len, desc, &test_conf, &error);
+    g_autofree char *again = NULL;
+
+    if (!out) {
+        g_assert_nonnull(error);
+        g_assert_true(error->domain == IVSHARE_ERROR);
+        g_assert_false(ivshare_inject_check(xml, len, desc, &test_conf, NULL));
+        return;
+    }
+    g_assert_no_error(error);
+    again = ivshare_inject(out, strlen(out), desc, &test_conf, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(again, ==, out);
+    g_assert_true(ivshare_inject_check(out, strlen(out), desc, &test_conf, &error));
+    g_assert_no_error(error);
+}
+
+static void
+test_robust(gconstpointer data)
+{
+    static const char alphabet[] = "<>/'\"=!?-[]&;# \n\tsx";
+    g_autofree char *path = data_path(data);
+    g_autofree char *in = NULL;
+    g_autoptr(ivshare_desc) plain = desc_one(FALSE, 0);
+    g_autoptr(ivshare_desc) doorbell = desc_one(TRUE, 2);
+    const ivshare_desc *descs[] = { plain, doorbell, NULL };
+    g_autoptr(GRand) rand = g_rand_new_with_seed(20261129);
+    gsize len;
+
+    g_assert_true(g_file_get_contents(path, &in, &len, NULL));
+    /* every prefix */
+    for (gsize cut = 0; cut <= len; cut++)
+        robust_one(in, cut, descs[cut % G_N_ELEMENTS(descs)]);
+    /* one to three bytes changed, many times over */
+    for (guint round = 0; round < 3000; round++) {
+        g_autofree char *copy = g_memdup2(in, len);
+        guint n = (guint) g_rand_int_range(rand, 1, 4);
+
+        for (guint i = 0; i < n; i++)
+            copy[g_rand_int_range(rand, 0, (gint32) len)] =
+                alphabet[g_rand_int_range(rand, 0, (gint32) sizeof(alphabet) - 1)];
+        robust_one(copy, len, descs[round % G_N_ELEMENTS(descs)]);
+    }
+}
+
 /* ---- registration ---- */
 
 static GPtrArray *
@@ -450,6 +502,10 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &bad_cases[i], test_bad);
     }
     g_test_add_func("/inject/bad/huge", test_huge);
+    g_test_add_data_func("/inject/robust/mixed", "mixed.xml", test_robust);
+    g_test_add_data_func("/inject/robust/comments", "comments.xml", test_robust);
+    g_test_add_data_func("/inject/robust/one-line", "one-line.xml", test_robust);
+    g_test_add_data_func("/inject/robust/empty-devices", "empty-devices.xml", test_robust);
 
     rc = g_test_run();
     return rc;
