@@ -146,11 +146,24 @@ schema_validate(xmlDoc *doc, const char *source, GHashTable *lines, GError **err
     case XML_RELAXNG_ERR_ELEMWRONG:
     case XML_RELAXNG_ERR_EXTRACONTENT:
     case XML_RELAXNG_ERR_ELEMEXTRANS:
+        if (p.node && p.node->parent && p.node->parent->type == XML_ELEMENT_NODE) {
+            const char *parent = (const char *)p.node->parent->name;
+
+            if (g_str_equal(parent, "shared-memory"))
+                message = g_strdup_printf(_("not allowed in '%s'; expected '%s'"), parent, "region");
+            else if (g_str_equal(parent, "region"))
+                message = g_strdup_printf(_("not allowed in '%s'; expected 'ring', 'pool' or 'memzone'"),
+                                          parent);
+            else
+                message = g_strdup_printf(_("not allowed in '%s', which holds no elements"), parent);
+            break;
+        }
         message = g_strdup_printf(_("unexpected content; see the schema %s for what it may hold"),
                                   SCHEMA_FILE);
         break;
+    case XML_RELAXNG_ERR_TEXTWRONG:
     case XML_RELAXNG_ERR_NOTELEM:
-        message = g_strdup(_("text is not allowed here; only elements"));
+        message = g_strdup(_("text is not allowed in this element"));
         break;
     default:
         message = g_strdup_printf(_("does not match the schema %s: %s"), SCHEMA_FILE,
@@ -251,6 +264,19 @@ read_region(ivshare_desc *d, const xmlNode *n, GError **error)
     return TRUE;
 }
 
+static gboolean
+wrong_namespace(GError **error, const char *source, const xmlNode *n)
+{
+    g_autofree char *message = NULL;
+
+    if (n->ns && n->ns->href)
+        message = g_strdup_printf(_("the namespace is '%s'; expected '%s'"),
+                                  (const char *)n->ns->href, IVSHARE_XMLNS);
+    else
+        message = g_strdup_printf(_("the element has no namespace; expected '%s'"), IVSHARE_XMLNS);
+    return xml_fail(error, source, line_of(n), "shared-memory", message);
+}
+
 /* Find <shared-memory>: the root, or a child of /domain/metadata. */
 static gboolean
 find_description(xmlDoc *doc, const char *source, xmlNode **found, char **domain,
@@ -270,8 +296,7 @@ find_description(xmlDoc *doc, const char *source, xmlNode **found, char **domain
     }
     if (root->ns || !g_str_equal((const char *)root->name, "domain")) {
         if (g_str_equal((const char *)root->name, "shared-memory"))
-            return xml_fail(error, source, line_of(root), "shared-memory",
-                            _("the element is not in the namespace " IVSHARE_XMLNS));
+            return wrong_namespace(error, source, root);
         return xml_fail(error, source, line_of(root), (const char *)root->name,
                         _("expected <domain> or <shared-memory xmlns='" IVSHARE_XMLNS "'> as the root element"));
     }
@@ -293,8 +318,7 @@ find_description(xmlDoc *doc, const char *source, xmlNode **found, char **domain
                 /* another application's element, unless it looks like ours */
                 if (*href && !g_str_has_prefix(href, "https://ivshare.dev/"))
                     continue;
-                return xml_fail(error, source, line_of(m), "shared-memory",
-                                _("the element is not in the namespace " IVSHARE_XMLNS));
+                return wrong_namespace(error, source, m);
             }
             if (*found)
                 return xml_fail(error, source, line_of(m), "shared-memory",
