@@ -280,6 +280,75 @@ add_fixture_tests(void)
     g_assert_cmpuint(pairs, >=, 3);
 }
 
+static char *write_conf(const char *text);
+
+/* data/examples: each XML example has its INI twin. */
+static void
+add_example_tests(void)
+{
+    g_autofree char *dir_path = g_test_build_filename(G_TEST_DIST, "..", "data", "examples", NULL);
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    g_assert_nonnull(dir);
+    while ((name = g_dir_read_name(dir))) {
+        char *path;
+        g_autofree char *test = NULL;
+
+        if (!g_str_has_suffix(name, ".xml"))
+            continue;
+        path = g_build_filename(dir_path, name, NULL);  /* lives as long as the tests */
+        test = g_strdup_printf("/desc/example/%s", name);
+        g_test_add_data_func(test, path, test_xml_ini_pair);
+        n++;
+    }
+    g_assert_cmpuint(n, >=, 2);
+}
+
+/* data/ivshare.conf documents every key: uncommented, each must load. */
+static void
+test_conf_example(void)
+{
+    g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "data", "ivshare.conf", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *uncommented_path = NULL;
+    g_autoptr(GString) uncommented = g_string_new(NULL);
+    g_autoptr(ivshare_conf) as_is = NULL;
+    g_autoptr(ivshare_conf) every = NULL;
+    g_autoptr(ivshare_conf) defaults = ivshare_conf_load("/nonexistent/ivshare.conf", NULL);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) lines = NULL;
+    guint keys = 0;
+
+    as_is = ivshare_conf_load(path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(as_is->hugepage_dir, ==, defaults->hugepage_dir);
+    g_assert_cmpstr(as_is->runtime_dir, ==, defaults->runtime_dir);
+    g_assert_cmpstr(as_is->link_dir, ==, defaults->link_dir);
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if ((*l)[0] == '#' && strchr(*l, '=') && !strchr(*l, ' ')) {
+            g_string_append_printf(uncommented, "%s\n", *l + 1);
+            keys++;
+        } else {
+            g_string_append_printf(uncommented, "%s\n", *l);
+        }
+    }
+    g_assert_cmpuint(keys, ==, 10);
+    uncommented_path = write_conf(uncommented->str);
+    every = ivshare_conf_load(uncommented_path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(every->hugepage_dir, ==, defaults->hugepage_dir);
+    g_assert_cmpstr(every->shm_dir, ==, defaults->shm_dir);
+    g_assert_cmpstr(every->qemu_user, ==, "libvirt-qemu");
+    g_assert_cmpstr(every->qemu_group, ==, "libvirt-qemu");
+    g_assert_cmpint(every->on_exit, ==, defaults->on_exit);
+    g_assert_cmpuint(every->shutdown_timeout, ==, defaults->shutdown_timeout);
+}
+
 /* Unit tests ---------------------------------------------------------------- */
 
 static void
@@ -944,7 +1013,9 @@ main(int argc, char **argv)
     g_test_add_func("/desc/conf/keys", test_conf_keys);
     g_test_add_func("/desc/conf/invalid", test_conf_invalid);
     g_test_add_func("/desc/conf/qemu-ids", test_conf_qemu_ids);
+    g_test_add_func("/desc/conf/example", test_conf_example);
     add_fixture_tests();
+    add_example_tests();
 
     rc = g_test_run();
     remove_tree(tmpdir);
