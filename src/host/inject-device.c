@@ -107,6 +107,10 @@ size_difference(const ivshare_inject_device *w, const xmlNode *child)
     g_autofree char *have = NULL;
     guint64 bytes;
 
+    /* libvirt refuses a size with a server: the server's memory sets it */
+    if (w->model == IVSHARE_SHMEM_DOORBELL)
+        return child ? g_strdup_printf(_("device '%s' has a size, which libvirt refuses for ivshmem-doorbell"),
+                                       w->dev_name) : NULL;
     if (!child)
         return g_strdup_printf(_("device '%s' has no size, the description needs %s"),
                                w->dev_name, need);
@@ -215,7 +219,9 @@ ivshare_inject_device_format(GString *out, const ivshare_inject_device *w,
     append_escaped(out, w->dev_name);
     g_string_append_printf(out, "'>%s<model type='%s'/>",
                            child, ivshare_shmem_model_to_string(w->model));
-    g_string_append_printf(out, "%s<size unit='%s'>%" G_GUINT64_FORMAT "</size>", child, unit, value);
+    if (w->model == IVSHARE_SHMEM_PLAIN)
+        g_string_append_printf(out, "%s<size unit='%s'>%" G_GUINT64_FORMAT "</size>",
+                               child, unit, value);
     if (w->model == IVSHARE_SHMEM_DOORBELL) {
         g_string_append_printf(out, "%s<server path='", child);
         append_escaped(out, w->server);

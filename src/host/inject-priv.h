@@ -71,7 +71,11 @@ typedef enum {
 
 const char *ivshare_shmem_model_to_string(ivshare_shmem_model m);
 
-/* The device a region needs. */
+/*
+ * The device a region needs: ivshmem-plain with its size, or
+ * ivshmem-doorbell with its server and vectors and no size (libvirt
+ * refuses one with a server: QEMU maps the memory the server hands out).
+ */
 typedef struct {
     char *dev_name;           /* ivshare-REGION */
     const char *region;

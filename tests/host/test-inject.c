@@ -130,6 +130,42 @@ test_libvirt_valid(gconstpointer data)
     g_assert_true(g_spawn_check_wait_status(status, NULL));
 }
 
+/*
+ * The schema lets through what libvirt's qemu driver refuses (a <size>
+ * with a doorbell server): have the driver build the QEMU command line of
+ * every output.  Needs a running libvirtd; suite e2e.
+ */
+static void
+test_libvirt_qemu(gconstpointer data)
+{
+    const char *file = data;
+    g_autofree char *path = data_path(file);
+    g_autofree char *prog = g_find_program_in_path("virsh");
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *argv[] = { prog, "-q", "-c", "qemu:///system",
+                           "domxml-to-native", "qemu-argv", path, NULL };
+    int status;
+
+    if (!prog) {
+        g_test_skip("virsh (libvirt-clients) is not installed");
+        return;
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &err, &status, &error));
+    g_assert_no_error(error);
+    if (strstr(err, "Failed to connect") || strstr(err, "failed to connect")) {
+        g_test_skip("libvirtd is not running (qemu:///system)");
+        return;
+    }
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_test_message("%s", err);
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    /* one QEMU device per <shmem> of the domain */
+    g_assert_nonnull(strstr(out, "ivshmem"));
+}
+
 /* ---- exact messages of ivshare_inject_check ---- */
 
 static const char domain_head[] =
@@ -197,7 +233,6 @@ static const check_case check_cases[] = {
     { "vectors", TRUE, 4,
       "    <shmem name='ivshare-fastpath'>\n"
       "      <model type='ivshmem-doorbell'/>\n"
-      "      <size unit='M'>4</size>\n"
       "      <server path='/run/ivshare/fastpath.sock'/>\n"
       "      <msi vectors='2' ioeventfd='on'/>\n"
       "    </shmem>\n",
@@ -205,7 +240,6 @@ static const check_case check_cases[] = {
     { "server", TRUE, 2,
       "    <shmem name='ivshare-fastpath'>\n"
       "      <model type='ivshmem-doorbell'/>\n"
-      "      <size unit='M'>4</size>\n"
       "      <server path='/tmp/fastpath.sock'/>\n"
       "      <msi vectors='2' ioeventfd='on'/>\n"
       "    </shmem>\n",
@@ -214,11 +248,18 @@ static const check_case check_cases[] = {
     { "ioeventfd", TRUE, 2,
       "    <shmem name='ivshare-fastpath'>\n"
       "      <model type='ivshmem-doorbell'/>\n"
-      "      <size unit='M'>4</size>\n"
       "      <server path='/run/ivshare/fastpath.sock'/>\n"
       "      <msi vectors='2'/>\n"
       "    </shmem>\n",
       "device 'ivshare-fastpath' has ioeventfd 'off', the description needs 'on'" },
+    { "doorbell-size", TRUE, 2,
+      "    <shmem name='ivshare-fastpath'>\n"
+      "      <model type='ivshmem-doorbell'/>\n"
+      "      <size unit='M'>4</size>\n"
+      "      <server path='/run/ivshare/fastpath.sock'/>\n"
+      "      <msi vectors='2' ioeventfd='on'/>\n"
+      "    </shmem>\n",
+      "device 'ivshare-fastpath' has a size, which libvirt refuses for ivshmem-doorbell" },
     { "stale", FALSE, 0,
       "    <shmem name='ivshare-fastpath'>\n"
       "      <model type='ivshmem-plain'/>\n"
@@ -483,10 +524,13 @@ main(int argc, char **argv)
         g_autofree char *golden = g_strconcat("/inject/golden/", name, NULL);
         g_autofree char *valid_in = g_strconcat("/inject/libvirt-valid/", name, ".xml", NULL);
         g_autofree char *valid_out = g_strconcat("/inject/libvirt-valid/", name, ".out.xml", NULL);
+        g_autofree char *qemu_out = g_strconcat("/inject/libvirt-qemu/", name, ".out.xml", NULL);
 
         g_test_add_data_func(golden, name, test_golden);
         g_test_add_data_func_full(valid_in, g_strconcat(name, ".xml", NULL), test_libvirt_valid, g_free);
         g_test_add_data_func_full(valid_out, g_strconcat(name, ".out.xml", NULL), test_libvirt_valid, g_free);
+        g_test_add_data_func_full(qemu_out, g_strconcat(name, ".out.xml", NULL),
+                                  test_libvirt_qemu, g_free);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(check_cases); i++) {
         g_autofree char *path = g_strconcat("/inject/check/", check_cases[i].name, NULL);
