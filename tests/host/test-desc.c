@@ -255,15 +255,15 @@ add_fixture_tests(void)
         if ((!g_str_has_suffix(n, ".xml") && !g_str_has_suffix(n, ".ini")) ||
             strstr(n, ".peer."))
             continue;
-        path = g_build_filename(datadir, n, NULL);     /* lives as long as the tests */
+        path = g_build_filename(datadir, n, NULL);
         if (g_str_has_suffix(n, "-invalid.xml") || g_str_has_suffix(n, "-invalid.ini")) {
             test = g_strdup_printf("/desc/invalid/%s", n);
-            g_test_add_data_func(test, path, test_invalid);
+            g_test_add_data_func_full(test, path, test_invalid, g_free);
             invalid++;
             continue;
         }
         test = g_strdup_printf("/desc/valid/%s", n);
-        g_test_add_data_func(test, path, test_valid);
+        g_test_add_data_func_full(test, path, test_valid, g_free);
         if (g_str_has_suffix(n, ".xml")) {
             g_autofree char *stem = g_strndup(path, strlen(path) - 4);
             g_autofree char *ini = g_strconcat(stem, ".ini", NULL);
@@ -271,7 +271,7 @@ add_fixture_tests(void)
             if (g_file_test(ini, G_FILE_TEST_EXISTS)) {
                 g_autofree char *pair = g_strdup_printf("/desc/xml-ini-pair/%s", n);
 
-                g_test_add_data_func(pair, path, test_xml_ini_pair);
+                g_test_add_data_func_full(pair, g_strdup(path), test_xml_ini_pair, g_free);
                 pairs++;
             }
         }
@@ -298,9 +298,9 @@ add_example_tests(void)
 
         if (!g_str_has_suffix(name, ".xml"))
             continue;
-        path = g_build_filename(dir_path, name, NULL);  /* lives as long as the tests */
+        path = g_build_filename(dir_path, name, NULL);
         test = g_strdup_printf("/desc/example/%s", name);
-        g_test_add_data_func(test, path, test_xml_ini_pair);
+        g_test_add_data_func_full(test, path, test_xml_ini_pair, g_free);
         n++;
     }
     g_assert_cmpuint(n, >=, 2);
