@@ -33,8 +33,8 @@ static const ivshare_limit limit_mz_size = { "size", TRUE, FALSE, 1, REGION_SIZE
 static const ivshare_limit limit_align = { "align", TRUE, TRUE, 1, GIB };
 
 static const char *const known_keys[IVSHARE_OBJ_LAST + 1] = {
-    [0] = "host-app, size, backing, page-size, doorbell, vectors, numa-node, "
-          "on-host-app-exit, shutdown-timeout",
+    [0] = ("host-app, size, backing, page-size, doorbell, vectors, numa-node, "
+           "on-host-app-exit, shutdown-timeout"),
     [1 + IVSHARE_OBJ_MEMZONE] = "size, align",
     [1 + IVSHARE_OBJ_RING] = "slot-size, slots, producers, consumers",
     [1 + IVSHARE_OBJ_POOL] = "buffer-size, buffers",
