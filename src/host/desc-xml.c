@@ -80,39 +80,41 @@ xml_fail(GError **error, const char *source, guint line, const char *element,
     return FALSE;
 }
 
-/* The compiled schema, loaded once per schema directory. */
+/*
+ * The compiled schema, loaded once per schema directory and kept for the
+ * life of the process, so that a schema in use is never freed.
+ */
 static xmlRelaxNG *
 schema_get(GError **error)
 {
     static GMutex lock;
-    static xmlRelaxNG *schema;
-    static char *schema_path;
+    static GHashTable *schemas;   /* path -> xmlRelaxNG* */
     const ivshare_conf *conf = ivshare_conf_get(error);
     g_autofree char *path = NULL;
-    xmlRelaxNG *ret;
+    xmlRelaxNG *schema;
 
     if (!conf)
         return NULL;
     path = g_build_filename(conf->schema_dir, SCHEMA_FILE, NULL);
     g_mutex_lock(&lock);
-    if (!schema || g_strcmp0(schema_path, path) != 0) {
+    if (!schemas)
+        schemas = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    schema = g_hash_table_lookup(schemas, path);
+    if (!schema) {
         g_autoptr(xmlRelaxNGParserCtxt) pctxt = xmlRelaxNGNewParserCtxt(path);
         g_auto(xml_problem) problem = { 0 };
 
         xmlRelaxNGSetParserStructuredErrors(pctxt, collect_problem, &problem);
-        if (schema)
-            xmlRelaxNGFree(schema);
         schema = xmlRelaxNGParse(pctxt);
-        g_free(schema_path);
-        schema_path = schema ? g_strdup(path) : NULL;
-        if (!schema)
+        if (schema)
+            g_hash_table_insert(schemas, g_strdup(path), schema);
+        else
             g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
                         _("cannot load the schema %s: %s"), path,
                         problem.message ? problem.message : _("unknown error"));
     }
-    ret = schema;
     g_mutex_unlock(&lock);
-    return ret;
+    return schema;
 }
 
 /* The schema's complaint about @doc as one line, or TRUE when it has none. */

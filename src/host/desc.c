@@ -415,9 +415,11 @@ ivshare_desc_for_domain(const char *domain, const char *domain_xml,
     *out = NULL;
     if (!(conf = ivshare_conf_get(error)))
         return FALSE;
-    if (!ivshare_name_is_valid(domain)) {
+    /* libvirt's names are free-form; only keep the INI file in its folder */
+    if (!domain || !*domain || strchr(domain, '/') || strchr(domain, '\n') ||
+        g_str_equal(domain, ".") || g_str_equal(domain, "..")) {
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                    _("'%s' is not a valid domain name for ivshare"), domain);
+                    _("'%s' is not a domain name ivshare can look up"), domain ? domain : "");
         return FALSE;
     }
     source = g_strdup_printf(_("domain '%s'"), domain);

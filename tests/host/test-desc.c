@@ -752,6 +752,12 @@ test_for_domain(void)
     g_assert_no_error(error);
     g_assert_null(d);
 
+    /* libvirt accepts names ivshare would not give a region */
+    g_assert_true(ivshare_desc_for_domain("a domain name longer than thirty-one characters",
+                                          NULL, &d, &error));
+    g_assert_no_error(error);
+    g_assert_null(d);
+
     g_assert_false(ivshare_desc_for_domain("../etc", NULL, &d, &error));
     g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID);
     assert_state_dirs_empty();
