@@ -295,7 +295,7 @@ ivshare_desc_prefix_error(GError **error, const char *source, guint line,
         g_string_append_printf(p, ":%u", line);
     g_string_append(p, ": ");
     if (r && ivshare_name_is_valid(r->name))
-        g_string_append_printf(p, "region '%s': ", r->name);
+        g_string_append_printf(p, _("region '%s': "), r->name);
     if (o && ivshare_name_is_valid(o->name))
         g_string_append_printf(p, "%s '%s': ", ivshare_obj_kind_to_string(o->kind), o->name);
     g_prefix_error(error, "%s", p->str);

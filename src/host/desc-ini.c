@@ -88,6 +88,18 @@ scan_groups(ini_reader *ir, const char *data, gsize len, GError **error)
 typedef gboolean (*setter_fn)(void *target, const char *key, const char *value, GError **error);
 
 static gboolean
+set_region(void *target, const char *key, const char *value, GError **error)
+{
+    return ivshare_region_desc_set(target, key, value, error);
+}
+
+static gboolean
+set_object(void *target, const char *key, const char *value, GError **error)
+{
+    return ivshare_obj_desc_set(target, key, value, error);
+}
+
+static gboolean
 read_keys(ini_reader *ir, const char *group, int kind, void *target, setter_fn set,
           const char *const *needed, ivshare_region_desc *r, ivshare_obj_desc *o,
           GError **error)
@@ -139,7 +151,7 @@ read_region(ini_reader *ir, const char *group, const char *name, GError **error)
         ivshare_desc_prefix_error(error, ir->source, r->line, NULL, NULL);
         return FALSE;
     }
-    if (!read_keys(ir, group, -1, r, (setter_fn)ivshare_region_desc_set, region_required,
+    if (!read_keys(ir, group, -1, r, set_region, region_required,
                    r, NULL, error))
         return FALSE;
     ivshare_region_desc_finish(r);
@@ -169,7 +181,7 @@ read_object(ini_reader *ir, const char *group, ivshare_obj_kind kind, const char
         ivshare_desc_prefix_error(error, ir->source, o->line, r, NULL);
         return FALSE;
     }
-    if (!read_keys(ir, group, kind, o, (setter_fn)ivshare_obj_desc_set, required[kind],
+    if (!read_keys(ir, group, kind, o, set_object, required[kind],
                    r, o, error))
         return FALSE;
     g_ptr_array_add(r->objects, g_steal_pointer(&o));

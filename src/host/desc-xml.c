@@ -179,6 +179,18 @@ schema_validate(xmlDoc *doc, const char *source, GHashTable *lines, GError **err
 typedef gboolean (*setter_fn)(void *target, const char *key, const char *value, GError **error);
 
 static gboolean
+set_region(void *target, const char *key, const char *value, GError **error)
+{
+    return ivshare_region_desc_set(target, key, value, error);
+}
+
+static gboolean
+set_object(void *target, const char *key, const char *value, GError **error)
+{
+    return ivshare_obj_desc_set(target, key, value, error);
+}
+
+static gboolean
 read_attrs(const xmlNode *n, void *target, setter_fn set, GError **error)
 {
     for (const xmlAttr *a = n->properties; a; a = a->next) {
@@ -235,7 +247,7 @@ read_object(const char *source, ivshare_region_desc *r, const xmlNode *n,
 
     o->line = line_of(n);
     if (!require_attrs(n, required[kind], error) || !set_name(FALSE, o, n, error) ||
-        !read_attrs(n, o, (setter_fn)ivshare_obj_desc_set, error)) {
+        !read_attrs(n, o, set_object, error)) {
         ivshare_desc_prefix_error(error, source, o->line, r, o);
         return FALSE;
     }
@@ -250,7 +262,7 @@ read_region(ivshare_desc *d, const xmlNode *n, GError **error)
 
     r->line = line_of(n);
     if (!require_attrs(n, region_required, error) || !set_name(TRUE, r, n, error) ||
-        !read_attrs(n, r, (setter_fn)ivshare_region_desc_set, error)) {
+        !read_attrs(n, r, set_region, error)) {
         ivshare_desc_prefix_error(error, d->source, r->line, r, NULL);
         return FALSE;
     }
@@ -296,11 +308,14 @@ find_description(xmlDoc *doc, const char *source, xmlNode **found, char **domain
         *found = root;
         return TRUE;
     }
+    if (g_str_equal((const char *)root->name, "shared-memory"))
+        return wrong_namespace(error, source, root);
     if (root->ns || !g_str_equal((const char *)root->name, "domain")) {
-        if (g_str_equal((const char *)root->name, "shared-memory"))
-            return wrong_namespace(error, source, root);
-        return xml_fail(error, source, line_of(root), (const char *)root->name,
-                        _("expected <domain> or <shared-memory xmlns='" IVSHARE_XMLNS "'> as the root element"));
+        g_autofree char *message =
+            g_strdup_printf(_("expected <domain> or <shared-memory xmlns='%s'> as the root element"),
+                            IVSHARE_XMLNS);
+
+        return xml_fail(error, source, line_of(root), (const char *)root->name, message);
     }
     for (xmlNode *c = root->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || c->ns)
