@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_CONF SYSCONFDIR "/ivshare/ivshare.conf"
+/*
+ * Fixed paths of the product, whatever the installation prefix: the core
+ * library reads runtime-dir from the same file.
+ */
+#define DEFAULT_CONF "/etc/ivshare/ivshare.conf"
+#define DEFAULT_DOMAINS_DIR "/etc/ivshare/domains"
 #define LIBVIRT_QEMU_CONF "/etc/libvirt/qemu.conf"
 #define DEFAULT_QEMU_ID "libvirt-qemu"
 
@@ -64,7 +69,7 @@ conf_defaults(const char *path)
     c->hugepage_dir = g_strdup("/dev/hugepages/ivshare");
     c->shm_dir = g_strdup("/dev/shm/ivshare");
     c->runtime_dir = g_strdup("/run/ivshare");
-    c->domains_dir = g_strdup(SYSCONFDIR "/ivshare/domains");
+    c->domains_dir = g_strdup(DEFAULT_DOMAINS_DIR);
     c->link_dir = g_strdup("/dev/shm");
     c->schema_dir = g_strdup(SCHEMADIR);
     c->on_exit = IVSHARE_EXIT_DESTROY;

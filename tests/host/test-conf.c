@@ -32,7 +32,7 @@ test_conf_defaults(void)
     g_assert_cmpstr(c->shm_dir, ==, "/dev/shm/ivshare");
     g_assert_cmpstr(c->runtime_dir, ==, "/run/ivshare");
     g_assert_cmpstr(c->link_dir, ==, "/dev/shm");
-    g_assert_cmpstr(c->domains_dir, ==, SYSCONFDIR "/ivshare/domains");
+    g_assert_cmpstr(c->domains_dir, ==, "/etc/ivshare/domains");
     g_assert_cmpstr(c->schema_dir, ==, g_getenv("IVSHARE_SCHEMA_DIR"));
     g_assert_null(c->qemu_user);
     g_assert_null(c->qemu_group);
