@@ -269,14 +269,22 @@ libvirt_qemu_setting(const char *data, const char *key)
     return NULL;
 }
 
-/* "+N" is a numeric ID in libvirt's qemu.conf. */
+/*
+ * "+N" is a numeric ID in libvirt's qemu.conf; plain "N" is a name first,
+ * then an ID (@plus FALSE).
+ */
 static gboolean
-numeric_id(const char *name, guint32 *id)
+numeric_id(const char *name, gboolean plus, guint32 *id)
 {
     guint64 v;
 
-    if (name[0] != '+' || !g_ascii_isdigit(name[1]) ||
-        !g_ascii_string_to_unsigned(name + 1, 10, 0, G_MAXUINT32 - 1, &v, NULL))
+    if (plus) {
+        if (name[0] != '+')
+            return FALSE;
+        name++;
+    }
+    if (!g_ascii_isdigit(name[0]) ||
+        !g_ascii_string_to_unsigned(name, 10, 0, G_MAXUINT32 - 1, &v, NULL))
         return FALSE;
     *id = (guint32)v;
     return TRUE;
@@ -301,31 +309,37 @@ ivshare_conf_qemu_ids(const ivshare_conf *c, uid_t *uid, gid_t *gid, GError **er
     if (!group)
         group = g_strdup(DEFAULT_QEMU_ID);
 
-    if (numeric_id(user, &id)) {
+    if (numeric_id(user, TRUE, &id)) {
         *uid = id;
     } else {
         struct passwd *pw = getpwnam(user);
 
-        if (!pw) {
+        if (pw) {
+            *uid = pw->pw_uid;
+        } else if (numeric_id(user, FALSE, &id)) {
+            *uid = id;
+        } else {
             g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_NOT_FOUND,
                         _("the QEMU user '%s' does not exist; set [qemu] user in %s"),
                         user, c->path);
             return FALSE;
         }
-        *uid = pw->pw_uid;
     }
-    if (numeric_id(group, &id)) {
+    if (numeric_id(group, TRUE, &id)) {
         *gid = id;
     } else {
         struct group *gr = getgrnam(group);
 
-        if (!gr) {
+        if (gr) {
+            *gid = gr->gr_gid;
+        } else if (numeric_id(group, FALSE, &id)) {
+            *gid = id;
+        } else {
             g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_NOT_FOUND,
                         _("the QEMU group '%s' does not exist; set [qemu] group in %s"),
                         group, c->path);
             return FALSE;
         }
-        *gid = gr->gr_gid;
     }
     return TRUE;
 }

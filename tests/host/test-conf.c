@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-conf.c: ivshare.conf, its defaults, keys, errors and the QEMU IDs. */
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -8,6 +10,38 @@
 #include "conf.h"
 
 static char *tmpdir;          /* where the test writes its settings files */
+
+static char *write_conf(const char *text);
+
+/* Unset, the IDs are libvirt's: qemu.conf, else libvirt-qemu. */
+static void
+test_conf_qemu_ids_default(void)
+{
+    g_autoptr(ivshare_conf) c = ivshare_conf_load("/nonexistent/ivshare.conf", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *qemu_conf = NULL;
+    uid_t uid = 1;
+    gid_t gid = 1;
+
+    if (g_file_get_contents("/etc/libvirt/qemu.conf", &qemu_conf, NULL, NULL)) {
+        g_auto(GStrv) lines = g_strsplit(qemu_conf, "\n", -1);
+
+        for (char **l = lines; *l; l++) {
+            if (g_str_has_prefix(g_strchug(*l), "user") || g_str_has_prefix(*l, "group")) {
+                g_test_skip("/etc/libvirt/qemu.conf sets the QEMU user or group");
+                return;
+            }
+        }
+    }
+    if (!getpwnam("libvirt-qemu") || !getgrnam("libvirt-qemu")) {
+        g_test_skip("no libvirt-qemu user or group on this host");
+        return;
+    }
+    g_assert_true(ivshare_conf_qemu_ids(c, &uid, &gid, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(uid, ==, getpwnam("libvirt-qemu")->pw_uid);
+    g_assert_cmpuint(gid, ==, getgrnam("libvirt-qemu")->gr_gid);
+}
 
 static char *
 write_conf(const char *text)
@@ -154,6 +188,19 @@ test_conf_qemu_ids(void)
     g_assert_cmpuint(uid, ==, 4242);
 
     g_free(c->qemu_user);
+    c->qemu_user = g_strdup("4343");               /* no such name: an ID */
+    g_assert_true(ivshare_conf_qemu_ids(c, &uid, &gid, &error));
+    g_assert_cmpuint(uid, ==, 4343);
+
+    g_free(c->qemu_group);
+    c->qemu_group = g_strdup("ivshare-no-such-group");
+    g_assert_false(ivshare_conf_qemu_ids(c, &uid, &gid, &error));
+    g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_free(c->qemu_group);
+    c->qemu_group = g_strdup("root");
+
+    g_free(c->qemu_user);
     c->qemu_user = g_strdup("ivshare-no-such-user");
     g_assert_false(ivshare_conf_qemu_ids(c, &uid, &gid, &error));
     g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_NOT_FOUND);
@@ -229,6 +276,7 @@ main(int argc, char **argv)
     g_test_add_func("/conf/keys", test_conf_keys);
     g_test_add_func("/conf/invalid", test_conf_invalid);
     g_test_add_func("/conf/qemu-ids", test_conf_qemu_ids);
+    g_test_add_func("/conf/qemu-ids-default", test_conf_qemu_ids_default);
     g_test_add_func("/conf/example", test_conf_example);
 
     rc = g_test_run();
