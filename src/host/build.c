@@ -68,16 +68,38 @@ lock_guard_release(lock_guard *g)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(lock_guard, lock_guard_release)
 
+/* Hugepages of @page_size that a new mapping can still reserve. */
 static guint64
-free_hugepages(guint64 page_size)
+available_hugepages(guint64 page_size)
 {
-    g_autofree char *path = g_strdup_printf("/sys/kernel/mm/hugepages/hugepages-%" G_GUINT64_FORMAT "kB/free_hugepages",
-                                            page_size / 1024);
-    g_autofree char *text = NULL;
+    static const char *const counters[] = { "free_hugepages", "resv_hugepages" };
+    guint64 value[2] = { 0, 0 };
 
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return 0;
-    return g_ascii_strtoull(text, NULL, 10);
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *path = g_strdup_printf("/sys/kernel/mm/hugepages/hugepages-%" G_GUINT64_FORMAT "kB/%s",
+                                                page_size / 1024, counters[i]);
+        g_autofree char *text = NULL;
+        if (g_file_get_contents(path, &text, NULL, NULL))
+            value[i] = g_ascii_strtoull(text, NULL, 10);
+    }
+    return value[0] - MIN(value[0], value[1]);
+}
+
+static gboolean
+set_shortage_error(const ivshare_region_desc *r, guint64 size, GError **error)
+{
+    g_autofree char *ps = ivshare_format_size(r->page_size);
+
+    if (r->backing == IVSHARE_BACKING_HUGEPAGES)
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
+                    _("region '%s' needs %" G_GUINT64_FORMAT " hugepages of %s but only %"
+                      G_GUINT64_FORMAT " are free; reserve more through /proc/sys/vm/nr_hugepages"),
+                    r->name, size / r->page_size, ps, available_hugepages(r->page_size));
+    else
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
+                    _("region '%s' needs %" G_GUINT64_FORMAT " bytes of shared memory, which is not available"),
+                    r->name, size);
+    return FALSE;
 }
 
 /* The directory a region's file lives in must exist and fit its backing. */
@@ -140,20 +162,8 @@ preallocate(const ivshare_region_desc *r, int fd, void *mem, guint64 size, GErro
         err = errno;
     }
 
-    if (err == ENOSPC || err == ENOMEM) {
-        guint64 pages = size / r->page_size;
-        g_autofree char *ps = ivshare_format_size(r->page_size);
-        if (r->backing == IVSHARE_BACKING_HUGEPAGES)
-            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
-                        _("region '%s' needs %" G_GUINT64_FORMAT " hugepages of %s but only %"
-                          G_GUINT64_FORMAT " are free; reserve more through /proc/sys/vm/nr_hugepages"),
-                        r->name, pages, ps, free_hugepages(r->page_size));
-        else
-            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
-                        _("region '%s' needs %" G_GUINT64_FORMAT " bytes of shared memory, which is not available"),
-                        r->name, size);
-        return FALSE;
-    }
+    if (err == ENOSPC || err == ENOMEM)
+        return set_shortage_error(r, size, error);
     if (err != 0) {
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
                     _("cannot allocate the memory of region '%s': %s"), r->name, g_strerror(err));
@@ -207,6 +217,10 @@ write_region(const ivshare_region_desc *r, const ivshare_layout *layout, guint64
                     _("cannot create '%s': %s"), tmp, g_strerror(err));
         return FALSE;
     }
+    if (r->backing == IVSHARE_BACKING_HUGEPAGES && size / r->page_size > available_hugepages(r->page_size)) {
+        set_shortage_error(r, size, error);
+        goto fail;
+    }
     if (ftruncate(fd, (off_t)size) < 0) {
         int err = errno;
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
@@ -216,6 +230,10 @@ write_region(const ivshare_region_desc *r, const ivshare_layout *layout, guint64
     mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (mem == MAP_FAILED) {
         int err = errno;
+        if (err == ENOMEM) {
+            set_shortage_error(r, size, error);
+            goto fail;
+        }
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
                     _("cannot map '%s': %s"), tmp, g_strerror(err));
         goto fail;
