@@ -172,9 +172,11 @@ conf_read(ivshare_conf *c, GError **error)
                 return FALSE;
             }
             value = g_key_file_get_string(kf, *g, *k, &local);
-            if (!value) {
+            /* GLib may return a value and an error (a bad escape sequence) */
+            if (!value || local) {
                 g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                            _("%s: [%s] %s: %s"), c->path, *g, *k, local->message);
+                            _("%s: [%s] %s: %s"), c->path, *g, *k,
+                            local ? local->message : _("unreadable value"));
                 return FALSE;
             }
             if (!conf_set(c, i, g_strstrip(value), error))
@@ -195,8 +197,10 @@ ivshare_conf_load(const char *path, GError **error)
     if (!path || !*path)
         path = DEFAULT_CONF;
     c = conf_defaults(path);
-    if (!conf_read(c, error))
+    if (!conf_read(c, error)) {
+        ivshare_error_one_line(error);
         return NULL;
+    }
     /* the environment wins over the file, as in the core library */
     if ((env = g_getenv("IVSHARE_SCHEMA_DIR")) && *env) {
         g_free(c->schema_dir);

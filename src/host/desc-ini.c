@@ -108,10 +108,13 @@ read_keys(ini_reader *ir, const char *group, int kind, void *target, setter_fn s
 
     for (char **k = keys; k && *k; k++) {
         g_autoptr(GError) local = NULL;
-        g_autofree char *value = g_key_file_get_string(ir->kf, group, *k, &local);
+        g_autoptr(GError) syntax = NULL;
+        g_autofree char *value = g_key_file_get_string(ir->kf, group, *k, &syntax);
 
-        if (!value)
-            return ini_fail(ir, group, error, _("key '%s': %s"), *k, local->message);
+        /* GLib may return a value and an error (a bad escape sequence) */
+        if (!value || syntax)
+            return ini_fail(ir, group, error, _("key '%s': %s"), *k,
+                            syntax ? syntax->message : _("unreadable value"));
         if (!g_str_equal(*k, "name") && set(target, *k, value, &local))
             continue;
         if (g_str_equal(*k, "name") ||
@@ -204,9 +207,9 @@ group_kind(const char *group, const char **rest)
     return ivshare_obj_kind_from_string(word) >= 0 ? ivshare_obj_kind_from_string(word) : -2;
 }
 
-gboolean
-ivshare_desc_from_ini(const char *data, gsize len, const char *source,
-                      const char *domain, ivshare_desc **out, GError **error)
+static gboolean
+from_ini(const char *data, gsize len, const char *source, const char *domain,
+         ivshare_desc **out, GError **error)
 {
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autoptr(GHashTable) lines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -252,4 +255,17 @@ ivshare_desc_from_ini(const char *data, gsize len, const char *source,
         return FALSE;
     *out = g_steal_pointer(&d);
     return TRUE;
+}
+
+gboolean
+ivshare_desc_from_ini(const char *data, gsize len, const char *source,
+                      const char *domain, ivshare_desc **out, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (from_ini(data, len, source, domain, out, &local))
+        return TRUE;
+    ivshare_error_one_line(&local);
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
 }

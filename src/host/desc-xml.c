@@ -42,7 +42,8 @@ collect_problem(void *data, xmlErrorPtr err)
         return;
     p->code = err->code;
     p->line = err->line;
-    p->message = g_strchomp(g_strdup(err->message ? err->message : "unknown error"));
+    p->message = g_strdup(err->message ? err->message : "unknown error");
+    p->message[strcspn(p->message, "\n")] = '\0';      /* libxml adds context lines */
     p->str1 = g_strdup(err->str1);
     p->str2 = g_strdup(err->str2);
     if (node && node->type == XML_ELEMENT_NODE) {
@@ -357,9 +358,8 @@ record_lines(const xmlNode *orig, const xmlNode *copy, GHashTable *lines)
     }
 }
 
-gboolean
-ivshare_desc_from_xml(const char *xml, gsize len, const char *source,
-                      ivshare_desc **out, GError **error)
+static gboolean
+from_xml(const char *xml, gsize len, const char *source, ivshare_desc **out, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(xmlDoc) own = NULL;
@@ -427,4 +427,17 @@ ivshare_desc_from_xml(const char *xml, gsize len, const char *source,
         return FALSE;
     *out = g_steal_pointer(&d);
     return TRUE;
+}
+
+gboolean
+ivshare_desc_from_xml(const char *xml, gsize len, const char *source,
+                      ivshare_desc **out, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (from_xml(xml, len, source, out, &local))
+        return TRUE;
+    ivshare_error_one_line(&local);
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
 }

@@ -89,6 +89,26 @@ ivshare_next_power_of_two(guint64 v)
     return p;
 }
 
+void
+ivshare_error_one_line(GError **error)
+{
+    g_autofree char *valid = NULL;
+    GString *out;
+
+    if (!error || !*error)
+        return;
+    valid = g_utf8_make_valid((*error)->message, -1);
+    out = g_string_sized_new(strlen(valid));
+    for (const char *p = valid; *p; p++) {
+        if ((guchar)*p < 0x20 || *p == 0x7f)
+            g_string_append_printf(out, "\\x%02x", (guchar)*p);
+        else
+            g_string_append_c(out, *p);
+    }
+    g_free((*error)->message);
+    (*error)->message = g_string_free(out, FALSE);
+}
+
 gboolean
 ivshare_name_is_valid(const char *name)
 {

@@ -42,6 +42,12 @@ char *ivshare_format_size(guint64 bytes);
 gboolean ivshare_is_power_of_two(guint64 v);
 guint64 ivshare_next_power_of_two(guint64 v);
 
+/*
+ * Make *error's message one line of valid UTF-8: control characters that
+ * came from the input become \xNN.  Parsers call it on what they return.
+ */
+void ivshare_error_one_line(GError **error);
+
 /* [A-Za-z0-9_.-]{1,31}, and not "." or "..". */
 gboolean ivshare_name_is_valid(const char *name);
 

@@ -139,6 +139,8 @@ test_conf_invalid(void)
           "CONF: [daemon] shutdown-timeout must be a number of seconds between 1 and 3600, not '0'" },
         { "[daemon]\nshutdown-timeout=10s\n",
           "CONF: [daemon] shutdown-timeout must be a number of seconds between 1 and 3600, not '10s'" },
+        { "[paths]\nhugepage-dir=/a\\qb\n",
+          "CONF: [paths] hugepage-dir: *" },      /* then GLib's words */
         { "[daemon]\nshutdown-timeout=1K\n",
           "CONF: [daemon] shutdown-timeout must be a number of seconds between 1 and 3600, not '1K'" },
     };
@@ -154,7 +156,10 @@ test_conf_invalid(void)
         g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID);
         parts = g_strsplit(error->message, path, -1);
         message = g_strjoinv("CONF", parts);
-        g_assert_cmpstr(message, ==, cases[i].message);
+        if (g_str_has_suffix(cases[i].message, "*"))
+            g_assert_cmpint(strncmp(message, cases[i].message, strlen(cases[i].message) - 1), ==, 0);
+        else
+            g_assert_cmpstr(message, ==, cases[i].message);
     }
     {
         g_autofree char *path = write_conf("not an ini file\n");

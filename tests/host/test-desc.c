@@ -336,6 +336,66 @@ test_for_domain(void)
     assert_state_dirs_empty();
 }
 
+/*
+ * Random damage to every valid fixture never crashes a parser, and a
+ * rejected description always gets one line that names its source.
+ */
+static void
+test_mutations(void)
+{
+    g_autoptr(GDir) dir = g_dir_open(datadir, 0, NULL);
+    const char *name;
+    guint rounds = g_test_slow() ? 2000 : 200;
+    guint rejected = 0, total = 0;
+
+    while ((name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(datadir, name, NULL);
+        g_autofree char *orig = NULL;
+        gboolean ini = g_str_has_suffix(name, ".ini");
+        gsize len = 0;
+
+        if (strstr(name, "-invalid") || (!ini && !g_str_has_suffix(name, ".xml")))
+            continue;
+        g_assert_true(g_file_get_contents(path, &orig, &len, NULL));
+        for (guint i = 0; i < rounds; i++) {
+            g_autofree char *buf = g_memdup2(orig, len + 1);
+            g_autoptr(ivshare_desc) d = NULL;
+            g_autoptr(GError) error = NULL;
+            guint flips = g_test_rand_int_range(1, 4);
+            gsize n = len;
+            gboolean ok;
+
+            for (guint f = 0; f < flips; f++) {
+                gsize at = g_test_rand_int_range(0, (gint32)len);
+                static const char interesting[] = "<>/=\"'&[]# \n0-.9KMGyes";
+
+                if (g_test_rand_bit())
+                    buf[at] = interesting[g_test_rand_int_range(0, sizeof(interesting) - 1)];
+                else
+                    buf[at] = (char)g_test_rand_int_range(1, 256);
+            }
+            if (g_test_rand_int_range(0, 8) == 0)
+                n = g_test_rand_int_range(0, (gint32)len);     /* truncated */
+            ok = ini ? ivshare_desc_from_ini(buf, n, name, NULL, &d, &error)
+                     : ivshare_desc_from_xml(buf, n, name, &d, &error);
+            total++;
+            if (ok) {
+                g_assert_no_error(error);
+                continue;
+            }
+            rejected++;
+            g_assert_nonnull(error);
+            g_assert_null(d);
+            if (strchr(error->message, '\n') || !g_str_has_prefix(error->message, name))
+                g_error("%s, mutation %u: not one line naming the source: %s", name, i,
+                        error->message);
+        }
+    }
+    g_test_message("%u of %u mutations rejected", rejected, total);
+    g_assert_cmpuint(rejected, >, total / 4);
+    assert_state_dirs_empty();
+}
+
 static void
 test_load_file(void)
 {
@@ -423,6 +483,7 @@ main(int argc, char **argv)
 
     g_test_add_func("/desc/for-domain", test_for_domain);
     g_test_add_func("/desc/load-file", test_load_file);
+    g_test_add_func("/desc/mutations", test_mutations);
     add_fixture_tests();
     add_example_tests();
 
