@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* e2e-guest.c: the static test program the e2e guests run from their initramfs. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ivshare/ivshare.h"
+#include "format.h"
+#include "e2e-proto.h"
+
+#define E2E_SYSFS_PCI "/sys/bus/pci/devices"
+#define E2E_MAX_ERRORS 5
+
+typedef struct {
+    const char *region;
+    const char *path;        /* -p: a region file, for runs on the host */
+    uint32_t count;
+    int timeout_ms;          /* longest wait without progress */
+    unsigned idle_s;
+    ivshare_region *r;
+} e2e_guest;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: e2e-guest [-r REGION | -p FILE] [-n COUNT] [-t SECONDS] [-s SECONDS] MODE...\n"
+            "Modes, run in order:\n"
+            "  list        print every ivshmem device and the region it holds\n"
+            "  echo        receive COUNT messages on '" E2E_RING_TO_GUEST "', reply to each on\n"
+            "              '" E2E_RING_TO_HOST "', fill memzone '" E2E_MEMZONE "'\n"
+            "  vm2vm-send  send COUNT stamped '" E2E_POOL "' buffers through ring '" E2E_RING_VM2VM "'\n"
+            "  vm2vm-recv  receive and check COUNT buffers from ring '" E2E_RING_VM2VM "'\n"
+            "  idle        wait -s SECONDS with the region open\n");
+}
+
+/* Read a small sysfs file of @dev into @buf. */
+static int sysfs_read(const char *dev, const char *file, char *buf, size_t len)
+{
+    char path[512];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s/%s", E2E_SYSFS_PCI, dev, file);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    n = read(fd, buf, len - 1);
+    close(fd);
+    if (n < 0)
+        return -errno;
+    buf[n] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+/* Print what BAR2 of ivshmem device @dev holds (header snapshot only). */
+static void list_device(const char *dev)
+{
+    char path[512];
+    struct ivshare_header h;
+    struct stat st;
+    off_t size;
+    void *p;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s/resource2", E2E_SYSFS_PCI, dev);
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        printf("e2e-guest: list: %s: cannot open BAR2: %s\n", dev, strerror(errno));
+        return;
+    }
+    size = fstat(fd, &st) == 0 ? st.st_size : 0;
+    if (size < (off_t)sizeof(h)) {
+        printf("e2e-guest: list: %s: BAR2 of %lld bytes is too small\n", dev, (long long)size);
+        close(fd);
+        return;
+    }
+    p = mmap(NULL, sizeof(h), PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        printf("e2e-guest: list: %s: cannot map BAR2: %s\n", dev, strerror(errno));
+        return;
+    }
+    memcpy(&h, p, sizeof(h));
+    munmap(p, sizeof(h));
+    h.name[IVSHARE_NAME_MAX] = '\0';
+    if (memcmp(h.magic, IVSHARE_MAGIC, sizeof(h.magic)) != 0) {
+        printf("e2e-guest: list: %s: %lld bytes, not an ivshare region\n", dev, (long long)size);
+        return;
+    }
+    printf("e2e-guest: list: %s: %lld bytes, region '%s' version %" PRIu32
+           ", %" PRIu32 " objects, %s\n", dev, (long long)size, h.name, h.version,
+           h.object_count, h.ready == IVSHARE_READY_VALUE ? "ready" : "not ready");
+}
+
+static int mode_list(e2e_guest *g)
+{
+    struct dirent **ents;
+    unsigned found = 0;
+    int n;
+
+    n = scandir(E2E_SYSFS_PCI, &ents, NULL, alphasort);
+    if (n < 0) {
+        printf("e2e-guest: list: cannot read %s: %s\n", E2E_SYSFS_PCI, strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        char vendor[16], device[16];
+
+        if (ents[i]->d_name[0] != '.' &&
+            sysfs_read(ents[i]->d_name, "vendor", vendor, sizeof(vendor)) == 0 &&
+            sysfs_read(ents[i]->d_name, "device", device, sizeof(device)) == 0 &&
+            strcmp(vendor, "0x1af4") == 0 && strcmp(device, "0x1110") == 0) {
+            list_device(ents[i]->d_name);
+            found++;
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    printf("e2e-guest: list: %u ivshmem devices\n", found);
+    return 0;
+}
+
+/* Open the region once for every mode that needs it. */
+static int open_region(e2e_guest *g)
+{
+    int64_t deadline = e2e_now_ms() + g->timeout_ms;
+    int rc;
+
+    if (g->r)
+        return 0;
+    for (;;) {
+        rc = g->path ? ivshare_path_open(g->path, &g->r) : ivshare_guest_open(g->region, &g->r);
+        if (rc != -IVSHARE_ENOTREADY || e2e_now_ms() > deadline)
+            break;
+        usleep(10000);
+    }
+    if (rc < 0) {
+        printf("e2e-guest: cannot open region '%s': %s\n", g->region, ivshare_strerror(rc));
+        return 1;
+    }
+    return 0;
+}
+
+static int lookup_ring(e2e_guest *g, const char *name, ivshare_ring **q)
+{
+    int rc = ivshare_ring_lookup(g->r, name, q);
+
+    if (rc < 0)
+        printf("e2e-guest: region '%s': no ring '%s': %s\n", g->region, name, ivshare_strerror(rc));
+    return rc < 0;
+}
+
+static int lookup_pool(e2e_guest *g, ivshare_pool **p)
+{
+    int rc = ivshare_pool_lookup(g->r, E2E_POOL, p);
+
+    if (rc < 0)
+        printf("e2e-guest: region '%s': no pool '%s': %s\n", g->region, E2E_POOL,
+               ivshare_strerror(rc));
+    return rc < 0;
+}
+
+/* Wait while @op returns -EAGAIN/-ENOBUFS, at most timeout_ms without success. */
+#define E2E_RETRY(g, rc, what, op) do {                                        \
+        int64_t deadline_ = e2e_now_ms() + (g)->timeout_ms;                  \
+        unsigned idle_ = 0;                                                  \
+        while (((rc) = (op)) == -EAGAIN || (rc) == -ENOBUFS) {               \
+            if (e2e_now_ms() > deadline_)                                    \
+                break;                                                       \
+            e2e_backoff(&idle_);                                             \
+        }                                                                    \
+        if ((rc) < 0)                                                        \
+            printf("e2e-guest: %s: %s\n", (what), ivshare_strerror(rc));     \
+    } while (0)
+
+static int mode_echo(e2e_guest *g)
+{
+    ivshare_ring *in, *out;
+    void *zone;
+    size_t zone_len, len;
+    uint64_t bytes_in = 0, bytes_out = 0;
+    unsigned errors = 0;
+    int64_t t0 = e2e_now_ms();
+    uint8_t *buf;
+    size_t cap;
+    int rc;
+
+    if (open_region(g) || lookup_ring(g, E2E_RING_TO_GUEST, &in) ||
+        lookup_ring(g, E2E_RING_TO_HOST, &out))
+        return 1;
+    rc = ivshare_memzone_lookup(g->r, E2E_MEMZONE, &zone, &zone_len);
+    if (rc < 0) {
+        printf("e2e-guest: no memzone '%s': %s\n", E2E_MEMZONE, ivshare_strerror(rc));
+        return 1;
+    }
+    cap = ivshare_ring_slot_size(in);
+    if (ivshare_ring_slot_size(out) < cap)
+        cap = ivshare_ring_slot_size(out);
+    if (cap < sizeof(e2e_stamp)) {
+        printf("e2e-guest: slots of %zu bytes cannot hold a message\n", cap);
+        return 1;
+    }
+    buf = malloc(ivshare_ring_slot_size(in));
+    if (!buf)
+        return 1;
+    for (uint32_t seq = 0; seq < g->count; seq++) {
+        E2E_RETRY(g, rc, "receiving from '" E2E_RING_TO_GUEST "'",
+                  ivshare_ring_dequeue(in, buf, ivshare_ring_slot_size(in), &len));
+        if (rc < 0)
+            break;
+        bytes_in += len;
+        if (!e2e_verify(buf, len, E2E_MAGIC_MSG, seq, 0) && errors++ < E2E_MAX_ERRORS)
+            printf("e2e-guest: echo: message %" PRIu32 " (%zu bytes) is not what was sent\n",
+                   seq, len);
+        len = e2e_fill(buf, cap, E2E_MAGIC_REPLY, seq, (uint32_t)(len - sizeof(e2e_stamp)), 0xff);
+        if (seq + 1 == g->count)
+            e2e_stats_write(zone, zone_len, g->count);  /* before the last reply */
+        E2E_RETRY(g, rc, "sending to '" E2E_RING_TO_HOST "'", ivshare_ring_enqueue(out, buf, len));
+        if (rc < 0)
+            break;
+        bytes_out += len;
+    }
+    free(buf);
+    printf("e2e-guest: echo: received %" PRIu64 " bytes, replied %" PRIu64
+           " bytes, %u bad messages, %" PRId64 " ms\n",
+           bytes_in, bytes_out, errors, e2e_now_ms() - t0);
+    return rc < 0 || errors;
+}
+
+static int mode_vm2vm_send(e2e_guest *g)
+{
+    ivshare_ring *q;
+    ivshare_pool *p;
+    uint64_t bytes = 0;
+    int64_t t0 = e2e_now_ms();
+    uint32_t sent = 0;
+    int rc = 0;
+
+    if (open_region(g) || lookup_ring(g, E2E_RING_VM2VM, &q) || lookup_pool(g, &p))
+        return 1;
+    for (uint32_t seq = 0; seq < g->count; seq++) {
+        e2e_handle_msg m = { E2E_MAGIC_HANDLE, seq, 0 };
+        size_t len;
+        uint8_t *b;
+
+        E2E_RETRY(g, rc, "getting a buffer of pool '" E2E_POOL "'", ivshare_pool_get(p, &m.handle));
+        if (rc < 0)
+            break;
+        b = ivshare_pool_buffer(p, m.handle, &len);
+        if (!b || len < sizeof(e2e_stamp)) {
+            printf("e2e-guest: pool '%s' gave handle %" PRIu64 " without a usable buffer\n",
+                   E2E_POOL, m.handle);
+            rc = -EINVAL;
+            break;
+        }
+        len = e2e_fill(b, len, E2E_MAGIC_BUFFER, seq,
+                       e2e_payload_len(seq, len - sizeof(e2e_stamp)), 0);
+        E2E_RETRY(g, rc, "sending to '" E2E_RING_VM2VM "'", ivshare_ring_enqueue(q, &m, sizeof(m)));
+        if (rc < 0)
+            break;
+        bytes += len;
+        sent++;
+    }
+    printf("e2e-guest: vm2vm-send: sent %" PRIu32 " buffers, %" PRIu64 " bytes, %" PRId64 " ms\n",
+           sent, bytes, e2e_now_ms() - t0);
+    return rc < 0;
+}
+
+static int mode_vm2vm_recv(e2e_guest *g)
+{
+    ivshare_ring *q;
+    ivshare_pool *p;
+    uint64_t bytes = 0;
+    int64_t t0 = e2e_now_ms();
+    uint32_t got = 0;
+    unsigned errors = 0;
+    int rc = 0;
+
+    if (open_region(g) || lookup_ring(g, E2E_RING_VM2VM, &q) || lookup_pool(g, &p))
+        return 1;
+    for (uint32_t seq = 0; seq < g->count; seq++) {
+        e2e_handle_msg m;
+        e2e_stamp s;
+        size_t len, cap;
+        uint8_t *b;
+
+        E2E_RETRY(g, rc, "receiving from '" E2E_RING_VM2VM "'",
+                  ivshare_ring_dequeue(q, &m, sizeof(m), &len));
+        if (rc < 0)
+            break;
+        got++;
+        if (len != sizeof(m) || m.magic != E2E_MAGIC_HANDLE || m.seq != seq) {
+            if (errors++ < E2E_MAX_ERRORS)
+                printf("e2e-guest: vm2vm-recv: message %" PRIu32 " is not a handle message\n", seq);
+            continue;
+        }
+        b = ivshare_pool_buffer(p, m.handle, &cap);
+        if (!b || cap < sizeof(s)) {
+            if (errors++ < E2E_MAX_ERRORS)
+                printf("e2e-guest: vm2vm-recv: handle %" PRIu64 " of message %" PRIu32
+                       " is not a buffer of pool '%s'\n", m.handle, seq, E2E_POOL);
+            continue;
+        }
+        memcpy(&s, b, sizeof(s));
+        len = sizeof(s) + (s.len <= cap - sizeof(s) ? s.len : 0);
+        if (!e2e_verify(b, len, E2E_MAGIC_BUFFER, seq, 0) && errors++ < E2E_MAX_ERRORS)
+            printf("e2e-guest: vm2vm-recv: buffer %" PRIu32 " is not what was sent\n", seq);
+        bytes += len;
+        rc = ivshare_pool_put(p, m.handle);
+        if (rc < 0 && errors++ < E2E_MAX_ERRORS)
+            printf("e2e-guest: vm2vm-recv: giving back handle %" PRIu64 ": %s\n",
+                   m.handle, ivshare_strerror(rc));
+        rc = 0;
+    }
+    printf("e2e-guest: vm2vm-recv: received %" PRIu32 " buffers, %" PRIu64
+           " bytes, %u bad, %" PRId64 " ms\n", got, bytes, errors, e2e_now_ms() - t0);
+    return rc < 0 || errors || got != g->count;
+}
+
+static int mode_idle(e2e_guest *g)
+{
+    if (open_region(g))
+        return 1;
+    printf("e2e-guest: idle: region '%s' open, waiting %u s\n", g->region, g->idle_s);
+    fflush(stdout);
+    sleep(g->idle_s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    e2e_guest g = { .region = "fastpath", .count = 10000, .timeout_ms = 120000, .idle_s = 10 };
+    int opt, failed = 0;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    while ((opt = getopt(argc, argv, "r:p:n:t:s:h")) != -1) {
+        switch (opt) {
+        case 'r': g.region = optarg; break;
+        case 'p': g.path = optarg; break;
+        case 'n': g.count = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 't': g.timeout_ms = atoi(optarg) * 1000; break;
+        case 's': g.idle_s = (unsigned)atoi(optarg); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    for (int i = optind; i < argc && !failed; i++) {
+        if (strcmp(argv[i], "list") == 0)
+            failed = mode_list(&g);
+        else if (strcmp(argv[i], "echo") == 0)
+            failed = mode_echo(&g);
+        else if (strcmp(argv[i], "vm2vm-send") == 0)
+            failed = mode_vm2vm_send(&g);
+        else if (strcmp(argv[i], "vm2vm-recv") == 0)
+            failed = mode_vm2vm_recv(&g);
+        else if (strcmp(argv[i], "idle") == 0)
+            failed = mode_idle(&g);
+        else {
+            fprintf(stderr, "e2e-guest: unknown mode '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (g.r)
+        ivshare_close(g.r);
+    return failed ? 1 : 0;
+}
