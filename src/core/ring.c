@@ -1,2 +1,297 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ring.c: lock-free rings of variable-length messages in shared memory. */
+#include <errno.h>
+#include <string.h>
+
 #include "core.h"
+
+/*
+ * The algorithm is Dmitry Vyukov's bounded MPMC queue: every slot carries a
+ * sequence number that tells which lap of the ring it belongs to.
+ *
+ *   slot.seq == pos           free for the producer of position pos
+ *   slot.seq == pos + 1       holds the message of position pos
+ *   slot.seq == pos + slots   released by the consumer of pos, free for
+ *                             the producer of pos + slots
+ *
+ * Producers claim a position (a compare-and-swap on the shared producer
+ * position, or a process-local counter for a single producer), write length
+ * and payload, then publish with a release store of seq.  Consumers mirror
+ * that.  Nobody ever waits for another party: a slot that is not ready yet
+ * makes the call return -EAGAIN.  Every value read from shared memory is
+ * bounded before use, and compare-and-swap loops give up after
+ * IVSHARE_CAS_ATTEMPTS failures, so a peer writing garbage can only make
+ * messages wrong or calls fail.  See docs/metadata.md.
+ */
+
+struct ivshare_slot {
+    _Atomic uint32_t seq;
+    _Atomic uint32_t len;
+    uint8_t payload[];
+};
+
+/*
+ * Guests may map the region write-combining, where x86 stores (and loads)
+ * are weakly ordered even against a following release store: fence
+ * explicitly there.  On write-back and uncached memory, and on other
+ * architectures, the C11 fences below are enough.
+ */
+static inline void ivshare_store_fence(bool wc)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (wc)
+        __builtin_ia32_sfence();
+#endif
+    atomic_thread_fence(memory_order_release);
+}
+
+static inline void ivshare_load_fence(bool wc)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (wc)
+        __builtin_ia32_lfence();
+#endif
+    atomic_thread_fence(memory_order_acquire);
+}
+
+uint32_t ivshare_ring_stride(uint32_t slot_size)
+{
+    /* slot_size <= IVSHARE_RING_SLOT_SIZE_MAX, so this cannot overflow */
+    return (IVSHARE_RING_SLOT_HDR + slot_size + 7u) & ~7u;
+}
+
+uint64_t ivshare_ring_footprint(uint32_t slots, uint32_t slot_size)
+{
+    if (!ivshare_is_pow2(slots) || slots > IVSHARE_RING_SLOTS_MAX ||
+        slot_size == 0 || slot_size > IVSHARE_RING_SLOT_SIZE_MAX)
+        return 0;
+    return IVSHARE_RING_HEAD_SIZE + (uint64_t)slots * ivshare_ring_stride(slot_size);
+}
+
+static inline struct ivshare_slot *ivshare_slot_at(uint8_t *slots, uint32_t stride,
+                                                   uint32_t mask, uint32_t pos)
+{
+    return (struct ivshare_slot *)(slots + (size_t)(pos & mask) * stride);
+}
+
+void ivshare_ring_init_shared(void *mem, uint32_t slots, uint32_t slot_size)
+{
+    uint8_t *base = mem;
+    uint32_t stride = ivshare_ring_stride(slot_size);
+
+    memset(base, 0, IVSHARE_RING_HEAD_SIZE);
+    atomic_init((_Atomic uint32_t *)base, 0);
+    atomic_init((_Atomic uint32_t *)(base + 128), 0);
+    for (uint32_t i = 0; i < slots; i++) {
+        struct ivshare_slot *s = ivshare_slot_at(base + IVSHARE_RING_HEAD_SIZE,
+                                                 stride, slots - 1, i);
+        atomic_init(&s->seq, i);
+        atomic_init(&s->len, 0);
+    }
+}
+
+void ivshare_ring_attach(ivshare_ring *q, ivshare_region *r, void *mem,
+                         uint32_t slots, uint32_t slot_size, uint32_t flags,
+                         bool fence)
+{
+    uint8_t *base = mem;
+
+    memset(q, 0, sizeof(*q));
+    q->region = r;
+    q->prod_pos = (_Atomic uint32_t *)base;
+    q->cons_pos = (_Atomic uint32_t *)(base + 128);
+    q->slots = base + IVSHARE_RING_HEAD_SIZE;
+    q->nslots = slots;
+    q->mask = slots - 1;
+    q->slot_size = slot_size;
+    q->stride = ivshare_ring_stride(slot_size);
+    q->flags = flags;
+    q->fence = fence;
+}
+
+/* Claim a producer position: 0 and *pos, or -EAGAIN (full or contended). */
+static int ivshare_ring_claim_prod(ivshare_ring *q, uint32_t *out)
+{
+    uint32_t pos;
+
+    if (!(q->flags & IVSHARE_RING_MULTI_PRODUCER)) {
+        if (!q->prod_cached) {
+            q->prod_local = atomic_load_explicit(q->prod_pos, memory_order_relaxed);
+            q->prod_cached = true;
+        }
+        pos = q->prod_local;
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+        if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos)
+            return -EAGAIN;
+        q->prod_local = pos + 1;
+        *out = pos;
+        return 0;
+    }
+
+    pos = atomic_load_explicit(q->prod_pos, memory_order_relaxed);
+    for (unsigned attempt = 0; attempt < IVSHARE_CAS_ATTEMPTS; attempt++) {
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+        int32_t dif = (int32_t)(atomic_load_explicit(&s->seq, memory_order_acquire) - pos);
+
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(q->prod_pos, &pos, pos + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                *out = pos;
+                return 0;
+            }
+        } else if (dif < 0) {
+            return -EAGAIN;
+        } else {
+            pos = atomic_load_explicit(q->prod_pos, memory_order_relaxed);
+        }
+    }
+    return -EAGAIN;
+}
+
+IVSHARE_EXPORT int ivshare_ring_enqueue(ivshare_ring *q, const void *msg, size_t len)
+{
+    uint32_t pos;
+    int rc;
+
+    if (len > q->slot_size)
+        return -EMSGSIZE;
+    rc = ivshare_ring_claim_prod(q, &pos);
+    if (rc < 0)
+        return rc;
+
+    struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+    atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
+    if (len > 0)
+        memcpy(s->payload, msg, len);
+    ivshare_store_fence(q->fence);
+    atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+    if (!(q->flags & IVSHARE_RING_MULTI_PRODUCER))
+        atomic_store_explicit(q->prod_pos, pos + 1, memory_order_release);
+    return 0;
+}
+
+/*
+ * Claim a consumer position whose message fits @cap: 0 with *pos and the
+ * message length (bounded by the slot size), -EAGAIN when empty or
+ * contended, -EMSGSIZE when the message is longer than @cap.
+ */
+static int ivshare_ring_claim_cons(ivshare_ring *q, size_t cap,
+                                   uint32_t *out, uint32_t *lenp)
+{
+    uint32_t pos, len;
+
+    if (!(q->flags & IVSHARE_RING_MULTI_CONSUMER)) {
+        if (!q->cons_cached) {
+            q->cons_local = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
+            q->cons_cached = true;
+        }
+        pos = q->cons_local;
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+        if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + 1)
+            return -EAGAIN;
+        ivshare_load_fence(q->fence);
+        len = atomic_load_explicit(&s->len, memory_order_relaxed);
+        if (len > q->slot_size)
+            len = q->slot_size;
+        if (len > cap)
+            return -EMSGSIZE;
+        q->cons_local = pos + 1;
+        *out = pos;
+        *lenp = len;
+        return 0;
+    }
+
+    pos = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
+    for (unsigned attempt = 0; attempt < IVSHARE_CAS_ATTEMPTS; attempt++) {
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+        int32_t dif = (int32_t)(atomic_load_explicit(&s->seq, memory_order_acquire) -
+                                (pos + 1));
+
+        if (dif == 0) {
+            ivshare_load_fence(q->fence);
+            len = atomic_load_explicit(&s->len, memory_order_relaxed);
+            if (len > q->slot_size)
+                len = q->slot_size;
+            if (len > cap)
+                return -EMSGSIZE;
+            if (atomic_compare_exchange_weak_explicit(q->cons_pos, &pos, pos + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                *out = pos;
+                *lenp = len;
+                return 0;
+            }
+        } else if (dif < 0) {
+            return -EAGAIN;
+        } else {
+            pos = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
+        }
+    }
+    return -EAGAIN;
+}
+
+IVSHARE_EXPORT int ivshare_ring_dequeue(ivshare_ring *q, void *buf, size_t cap, size_t *lenp)
+{
+    uint32_t pos, len;
+    int rc;
+
+    rc = ivshare_ring_claim_cons(q, cap, &pos, &len);
+    if (rc < 0)
+        return rc;
+
+    struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+    if (len > 0)
+        memcpy(buf, s->payload, len);
+    /* the copy must be complete before the producer may reuse the slot */
+    ivshare_store_fence(q->fence);
+    atomic_store_explicit(&s->seq, pos + q->nslots, memory_order_release);
+    if (!(q->flags & IVSHARE_RING_MULTI_CONSUMER))
+        atomic_store_explicit(q->cons_pos, pos + 1, memory_order_release);
+    if (lenp)
+        *lenp = len;
+    return 0;
+}
+
+IVSHARE_EXPORT unsigned ivshare_ring_enqueue_burst(ivshare_ring *q, const void *const *msgs,
+                                    const size_t *lens, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        if (ivshare_ring_enqueue(q, msgs[i], lens[i]) < 0)
+            break;
+    return i;
+}
+
+IVSHARE_EXPORT unsigned ivshare_ring_dequeue_burst(ivshare_ring *q, void *const *bufs, size_t cap,
+                                    size_t *lens, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        if (ivshare_ring_dequeue(q, bufs[i], cap, &lens[i]) < 0)
+            break;
+    return i;
+}
+
+IVSHARE_EXPORT size_t ivshare_ring_slot_size(const ivshare_ring *q)
+{
+    return q->slot_size;
+}
+
+IVSHARE_EXPORT unsigned ivshare_ring_capacity(const ivshare_ring *q)
+{
+    return q->nslots;
+}
+
+IVSHARE_EXPORT unsigned ivshare_ring_count(const ivshare_ring *q)
+{
+    uint32_t cons = atomic_load_explicit(q->cons_pos, memory_order_acquire);
+    uint32_t prod = atomic_load_explicit(q->prod_pos, memory_order_acquire);
+    int32_t n = (int32_t)(prod - cons);
+
+    if (n < 0)
+        return 0;
+    return (uint32_t)n > q->nslots ? q->nslots : (unsigned)n;
+}
