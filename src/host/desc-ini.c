@@ -115,6 +115,7 @@ read_keys(ini_reader *ir, const char *group, int kind, void *target, setter_fn s
         if (!value || syntax)
             return ini_fail(ir, group, error, _("key '%s': %s"), *k,
                             syntax ? syntax->message : _("unreadable value"));
+        g_strstrip(value);     /* trailing blanks are invisible: ignore them */
         if (!g_str_equal(*k, "name") && set(target, *k, value, &local))
             continue;
         if (g_str_equal(*k, "name") ||
