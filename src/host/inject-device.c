@@ -134,6 +134,7 @@ server_difference(const ivshare_inject_device *w, const xmlNode *server, const x
     g_autofree char *vectors = msi ? ivshare_inject_prop(msi, "vectors") : NULL;
     g_autofree char *ioeventfd = msi ? ivshare_inject_prop(msi, "ioeventfd") : NULL;
     g_autofree char *need = g_strdup_printf("%u", w->vectors);
+    guint64 have;
 
     if (w->model != IVSHARE_SHMEM_DOORBELL) {
         if (server)
@@ -153,7 +154,7 @@ server_difference(const ivshare_inject_device *w, const xmlNode *server, const x
     if (!vectors)
         return g_strdup_printf(_("device '%s' has no MSI vectors, the description needs %s"),
                                w->dev_name, need);
-    if (strcmp(vectors, need) != 0)
+    if (!g_ascii_string_to_unsigned(vectors, 10, 0, G_MAXUINT, &have, NULL) || have != w->vectors)
         return g_strdup_printf(_("device '%s' has %s MSI vectors, the description needs %s"),
                                w->dev_name, vectors, need);
     if (!ioeventfd || strcmp(ioeventfd, "on") != 0)
