@@ -421,6 +421,13 @@ test_load_file(void)
 
         g_assert_false(ivshare_desc_load_file("/nonexistent/x.xml", &d, &error));
         g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        g_clear_error(&error);
+        /* not a regular file, and endless: read no further than the limit */
+        g_assert_false(ivshare_desc_load_file("/dev/zero", &d, &error));
+        g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID);
+        g_assert_cmpstr(error->message, ==,
+                        "/dev/zero: the file is larger than 16M; it is not a description");
+        g_assert_null(d);
     }
 }
 
