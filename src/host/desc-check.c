@@ -385,9 +385,11 @@ check_region_size(const ivshare_region_desc *r, GError **error)
     if (r->size && layout.used_size > r->size) {
         g_autofree char *s = ivshare_format_size(r->size);
 
+        g_autofree char *need = ivshare_format_size(ivshare_next_power_of_two(layout.used_size));
+
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                    _("the metadata and objects need %llu bytes, more than the size %s; raise size or leave it out"),
-                    (unsigned long long)layout.used_size, s);
+                    _("the metadata and objects do not fit in size %s: they need a region of %s; raise size or leave it out"),
+                    s, need);
         return FALSE;
     }
     if (!ivshare_region_desc_size(r, &size, error))
