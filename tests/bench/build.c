@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* build.c: building a hugepage region file, beside faulting in as many hugepages. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>

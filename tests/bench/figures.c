@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* figures.c: each figure's runs, ivshare and its anchor alternating, and their medians. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <math.h>

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* harness.c: the benchmark region, forked pinned processes, clocks and statistics. */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
@@ -513,6 +512,10 @@ bench_spawn(bench_env *env, unsigned n, const int *cpus, bench_role_fn fn,
             ;
         if (r < 0)
             continue;   /* reaped above, already counted */
+        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+            g_printerr(_("Worker %u exited with status %d.\n"), i, WEXITSTATUS(status));
+        else if (WIFSIGNALED(status))
+            g_printerr(_("Worker %u was killed by signal %d.\n"), i, WTERMSIG(status));
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             failed++;
     }
