@@ -75,16 +75,19 @@ void ivshare_ring_attach(ivshare_ring *q, ivshare_region *r, void *mem,
 void ivshare_ring_init_shared(void *mem, uint32_t slots, uint32_t slot_size);
 
 /*
- * Pools: at the object offset, the free list (a ring of u32 buffer indices
- * with ivshare_pool_ring_slots() slots), then one state byte per buffer,
- * then the buffers.
+ * Pools: at the object offset a 128-byte pool header (u32 count of free
+ * buffers missing from the free list), the free list (a ring of u32 buffer
+ * indices), one state byte per buffer, then the buffers.
  */
-#define IVSHARE_POOL_FREE 0x46u     /* 'F' */
-#define IVSHARE_POOL_USED 0x55u     /* 'U' */
+#define IVSHARE_POOL_HEAD_SIZE 128u
+#define IVSHARE_POOL_FREE 0x46u     /* 'F': free, listed in the free list */
+#define IVSHARE_POOL_UNLISTED 0x66u /* 'f': free, missing from the free list */
+#define IVSHARE_POOL_USED 0x55u     /* 'U': handed out */
 
 typedef struct {
     uint64_t ring_slots;
-    uint64_t state_offset;          /* from the pool's start */
+    uint64_t ring_offset;           /* from the pool's start */
+    uint64_t state_offset;
     uint64_t buffers_offset;
     uint64_t stride;
     uint64_t footprint;
@@ -98,12 +101,14 @@ void ivshare_pool_init_shared(void *mem, uint32_t buffers, uint32_t buffer_size)
 struct ivshare_pool {
     ivshare_region *region;
     ivshare_ring free;              /* MPMC ring of u32 indices */
+    _Atomic uint32_t *unlisted;     /* shared hint */
     _Atomic uint8_t *state;         /* shared, one byte per buffer */
     uint8_t *buffers;               /* shared */
     uint64_t buffers_handle;        /* offset of buffer 0 in the region */
     uint64_t stride;
     uint32_t nbuffers;
     uint32_t buffer_size;
+    _Atomic uint32_t cursor;        /* where the next scan starts */
 };
 
 void ivshare_pool_attach(ivshare_pool *p, ivshare_region *r, void *mem,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pool.c: fixed-size buffers in shared memory, addressed by handles. */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "core.h"
@@ -8,31 +9,44 @@
 /*
  * A pool is a free list (an MPMC ring of u32 buffer indices, the same
  * mechanics as every ring), one state byte per buffer, and the buffers.
- * The state byte moves FREE -> USED in get and USED -> FREE in put with a
- * compare-and-swap, so a double put, or a put of a handle nobody got, is
- * refused instead of corrupting the free list.  Indices popped from the
- * free list are validated before use; entries that fail are dropped.
+ *
+ * The state byte is what owns a buffer: get moves it FREE -> USED and put
+ * moves it USED -> FREE, each with a compare-and-swap, so a double put, or
+ * a put of a handle nobody got, is refused.  The free list only speeds up
+ * finding a free buffer: indices popped from it are validated and dropped
+ * when they are out of range or their buffer is not FREE.
+ *
+ * A peer stalled inside the free list (between claiming a slot and
+ * releasing it) keeps that slot from being reused, so a put may find the
+ * list full.  Such a put still succeeds: it marks the buffer UNLISTED and
+ * counts it in the pool header, and a get that finds the list empty scans
+ * the state bytes for UNLISTED buffers.  Nobody ever waits for a peer
+ * beyond a few bounded yields.
  */
 
-/* Invalid free-list entries skipped by one get before it gives up. */
+/* Invalid free-list entries dropped by one get before it gives up. */
 #define IVSHARE_POOL_SKIP_MAX 64u
+/* Yields a get or put grants a peer that is inside the free list. */
+#define IVSHARE_POOL_YIELDS 8u
 
 bool ivshare_pool_geometry_compute(uint32_t buffers, uint32_t buffer_size,
                                    ivshare_pool_geometry *g)
 {
-    uint64_t ring_slots = 1, ring_fp, state_end = 0;
+    uint64_t ring_slots = 1, ring_fp;
 
     if (buffers == 0 || buffers > IVSHARE_POOL_BUFFERS_MAX ||
         buffer_size == 0 || buffer_size > IVSHARE_POOL_BUFFER_SIZE_MAX)
         return false;
-    while (ring_slots < buffers)
+    /* room beyond the buffers for slots held by stalled peers */
+    while (ring_slots < 2ull * buffers)
         ring_slots <<= 1;
     ring_fp = ivshare_ring_footprint((uint32_t)ring_slots, sizeof(uint32_t));
-    /* every term below is far from 2^64 given the bounds above */
-    (void)ivshare_align_up(ring_fp + buffers, IVSHARE_OBJECT_ALIGN, &state_end);
+    /* every sum below stays far from 2^64 given the bounds above */
     g->ring_slots = ring_slots;
-    g->state_offset = ring_fp;
-    g->buffers_offset = state_end;
+    g->ring_offset = IVSHARE_POOL_HEAD_SIZE;
+    g->state_offset = g->ring_offset + ring_fp;
+    (void)ivshare_align_up(g->state_offset + buffers, IVSHARE_OBJECT_ALIGN,
+                           &g->buffers_offset);
     (void)ivshare_align_up(buffer_size, IVSHARE_OBJECT_ALIGN, &g->stride);
     g->footprint = g->buffers_offset + (uint64_t)buffers * g->stride;
     return true;
@@ -55,11 +69,11 @@ void ivshare_pool_init_shared(void *mem, uint32_t buffers, uint32_t buffer_size)
 
     if (!ivshare_pool_geometry_compute(buffers, buffer_size, &g))
         return;
-    ivshare_ring_init_shared(base, (uint32_t)g.ring_slots, sizeof(uint32_t));
+    memset(base, 0, IVSHARE_POOL_HEAD_SIZE);
+    ivshare_ring_init_shared(base + g.ring_offset, (uint32_t)g.ring_slots, sizeof(uint32_t));
     memset(base + g.state_offset, IVSHARE_POOL_FREE, buffers);
-    ivshare_ring_attach(&q, NULL, base, (uint32_t)g.ring_slots, sizeof(uint32_t),
-                        IVSHARE_RING_MULTI_PRODUCER | IVSHARE_RING_MULTI_CONSUMER,
-                        false);
+    ivshare_ring_attach(&q, NULL, base + g.ring_offset, (uint32_t)g.ring_slots,
+                        sizeof(uint32_t), 0, false);
     for (uint32_t i = 0; i < buffers; i++)
         (void)ivshare_ring_enqueue(&q, &i, sizeof(i));
 }
@@ -74,9 +88,11 @@ void ivshare_pool_attach(ivshare_pool *p, ivshare_region *r, void *mem,
     /* the caller validated the parameters */
     (void)ivshare_pool_geometry_compute(buffers, buffer_size, &g);
     p->region = r;
-    ivshare_ring_attach(&p->free, r, base, (uint32_t)g.ring_slots, sizeof(uint32_t),
+    ivshare_ring_attach(&p->free, r, base + g.ring_offset, (uint32_t)g.ring_slots,
+                        sizeof(uint32_t),
                         IVSHARE_RING_MULTI_PRODUCER | IVSHARE_RING_MULTI_CONSUMER,
                         fence);
+    p->unlisted = (_Atomic uint32_t *)base;
     p->state = (_Atomic uint8_t *)(base + g.state_offset);
     p->buffers = base + g.buffers_offset;
     p->buffers_handle = (uint64_t)(p->buffers - r->base);
@@ -85,28 +101,64 @@ void ivshare_pool_attach(ivshare_pool *p, ivshare_region *r, void *mem,
     p->buffer_size = buffer_size;
 }
 
+static bool ivshare_pool_take(ivshare_pool *p, uint32_t idx, uint8_t from)
+{
+    uint8_t expected = from;
+
+    return atomic_compare_exchange_strong_explicit(&p->state[idx], &expected,
+                                                   IVSHARE_POOL_USED,
+                                                   memory_order_acquire,
+                                                   memory_order_relaxed);
+}
+
+/* Take a free buffer that is missing from the free list: its index or -1. */
+static int64_t ivshare_pool_scan(ivshare_pool *p)
+{
+    uint32_t start;
+
+    if ((int32_t)atomic_load_explicit(p->unlisted, memory_order_relaxed) <= 0)
+        return -1;
+    start = atomic_load_explicit(&p->cursor, memory_order_relaxed) % p->nbuffers;
+    for (uint32_t n = 0, i = start; n < p->nbuffers; n++, i = i + 1 == p->nbuffers ? 0 : i + 1) {
+        if (atomic_load_explicit(&p->state[i], memory_order_relaxed) != IVSHARE_POOL_UNLISTED ||
+            !ivshare_pool_take(p, i, IVSHARE_POOL_UNLISTED))
+            continue;
+        atomic_fetch_sub_explicit(p->unlisted, 1, memory_order_relaxed);
+        atomic_store_explicit(&p->cursor, i + 1, memory_order_relaxed);
+        return i;
+    }
+    return -1;
+}
+
 IVSHARE_EXPORT int ivshare_pool_get(ivshare_pool *p, uint64_t *handle)
 {
-    for (unsigned skipped = 0; skipped < IVSHARE_POOL_SKIP_MAX; skipped++) {
-        uint32_t idx = UINT32_MAX;
+    unsigned yields = 0, dropped = 0;
+    int64_t idx = -1;
+
+    while (idx < 0 && dropped < IVSHARE_POOL_SKIP_MAX) {
+        uint32_t v = UINT32_MAX;
         size_t len = 0;
-        int rc = ivshare_ring_dequeue(&p->free, &idx, sizeof(idx), &len);
+        int rc = ivshare_ring_dequeue(&p->free, &v, sizeof(v), &len);
 
-        if (rc == -EAGAIN)
-            return -ENOBUFS;
-        if (rc < 0 || len != sizeof(idx) || idx >= p->nbuffers)
-            continue;   /* garbage in the free list: drop it */
-
-        uint8_t expected = IVSHARE_POOL_FREE;
-        if (!atomic_compare_exchange_strong_explicit(&p->state[idx], &expected,
-                                                     IVSHARE_POOL_USED,
-                                                     memory_order_acquire,
-                                                     memory_order_relaxed))
-            continue;   /* listed twice, or not free: drop it */
-        *handle = p->buffers_handle + (uint64_t)idx * p->stride;
-        return 0;
+        if (rc == -EAGAIN) {
+            /* a put may be publishing the slot we are looking at */
+            if (ivshare_ring_count(&p->free) == 0 || yields++ >= IVSHARE_POOL_YIELDS)
+                break;
+            sched_yield();
+            continue;
+        }
+        if (rc == 0 && len == sizeof(v) && v < p->nbuffers &&
+            ivshare_pool_take(p, v, IVSHARE_POOL_FREE))
+            idx = v;
+        else
+            dropped++;      /* garbage, or not free: drop it */
     }
-    return -IVSHARE_ECORRUPT;
+    if (idx < 0)
+        idx = ivshare_pool_scan(p);
+    if (idx < 0)
+        return dropped >= IVSHARE_POOL_SKIP_MAX ? -IVSHARE_ECORRUPT : -ENOBUFS;
+    *handle = p->buffers_handle + (uint64_t)idx * p->stride;
+    return 0;
 }
 
 /* The index of @handle in @p, or -1 if it is not one of its buffers. */
@@ -125,9 +177,8 @@ static int64_t ivshare_pool_index(const ivshare_pool *p, uint64_t handle)
 IVSHARE_EXPORT int ivshare_pool_put(ivshare_pool *p, uint64_t handle)
 {
     int64_t i = ivshare_pool_index(p, handle);
-    uint32_t idx;
     uint8_t expected = IVSHARE_POOL_USED;
-    int rc;
+    uint32_t idx;
 
     if (i < 0)
         return -EINVAL;
@@ -137,16 +188,20 @@ IVSHARE_EXPORT int ivshare_pool_put(ivshare_pool *p, uint64_t handle)
                                                  memory_order_release,
                                                  memory_order_relaxed))
         return -EINVAL;
-    rc = ivshare_ring_enqueue(&p->free, &idx, sizeof(idx));
-    if (rc < 0) {
-        /* the free list cannot be full unless corrupted: keep the buffer */
-        expected = IVSHARE_POOL_FREE;
-        atomic_compare_exchange_strong_explicit(&p->state[idx], &expected,
-                                                IVSHARE_POOL_USED,
-                                                memory_order_relaxed,
-                                                memory_order_relaxed);
-        return rc == -EAGAIN ? -IVSHARE_ECORRUPT : rc;
+    for (unsigned yields = 0; ; yields++) {
+        if (ivshare_ring_enqueue(&p->free, &idx, sizeof(idx)) == 0)
+            return 0;
+        if (yields >= IVSHARE_POOL_YIELDS)
+            break;
+        sched_yield();
     }
+    /* the free list is blocked: leave the buffer for a get to find */
+    expected = IVSHARE_POOL_FREE;
+    if (atomic_compare_exchange_strong_explicit(&p->state[idx], &expected,
+                                                IVSHARE_POOL_UNLISTED,
+                                                memory_order_release,
+                                                memory_order_relaxed))
+        atomic_fetch_add_explicit(p->unlisted, 1, memory_order_release);
     return 0;
 }
 

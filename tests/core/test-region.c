@@ -48,8 +48,9 @@ static void test_footprints(void)
                      256 + (uint64_t)(1u << 28) * ((1u << 24) + 8));
     g_assert_cmpuint(ivshare_ring_footprint(4, 0), ==, 0);
     g_assert_cmpuint(ivshare_ring_footprint(4, (1u << 24) + 1), ==, 0);
-    /* free list of 64 u32 slots, 64 state bytes, 64 buffers of 2048 */
-    g_assert_cmpuint(ivshare_pool_footprint(64, 2000), ==, 256 + 64 * 16 + 64 + 64 * 2048);
+    /* pool header, free list of 128 u32 slots, 64 state bytes, 64 buffers of 2048 */
+    g_assert_cmpuint(ivshare_pool_footprint(64, 2000), ==, 128 + 256 + 128 * 16 + 64 + 64 * 2048);
+    g_assert_cmpuint(ivshare_pool_footprint(3, 1), ==, 128 + 256 + 8 * 16 + 64 + 3 * 64);
     g_assert_cmpuint(ivshare_pool_footprint(0, 64), ==, 0);
     g_assert_cmpuint(ivshare_pool_footprint(1, 0), ==, 0);
     g_assert_cmpuint(ivshare_pool_footprint(1, (1u << 30) + 1), ==, 0);
