@@ -45,9 +45,34 @@ static int ivshare_app_path(const char *app, char *path, size_t len, bool mkdirs
     return 0;
 }
 
-IVSHARE_EXPORT int ivshare_app_register(const char *app, ivshare_app **out)
+/*
+ * Open and lock the registration file: 0, -EBUSY when a live process holds
+ * it, -EAGAIN when it was replaced under us (retry), negative errno.
+ */
+static int ivshare_app_lock(ivshare_app *a)
 {
     struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    struct stat held, now;
+
+    a->fd = open(a->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (a->fd < 0)
+        return -errno;
+    if (fcntl(a->fd, F_OFD_SETLK, &lk) < 0) {
+        int rc = (errno == EAGAIN || errno == EACCES) ? -EBUSY : -errno;
+        close(a->fd);
+        return rc;
+    }
+    /* the previous holder may have unlinked the file we opened */
+    if (fstat(a->fd, &held) < 0 || stat(a->path, &now) < 0 ||
+        held.st_dev != now.st_dev || held.st_ino != now.st_ino) {
+        close(a->fd);
+        return -EAGAIN;
+    }
+    return 0;
+}
+
+IVSHARE_EXPORT int ivshare_app_register(const char *app, ivshare_app **out)
+{
     char pid[32];
     ivshare_app *a;
     int rc, n;
@@ -58,30 +83,25 @@ IVSHARE_EXPORT int ivshare_app_register(const char *app, ivshare_app **out)
     if (!a)
         return -ENOMEM;
     rc = ivshare_app_path(app, a->path, sizeof(a->path), true);
-    if (rc < 0)
-        goto fail;
-    a->fd = open(a->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (a->fd < 0) {
-        rc = -errno;
-        goto fail;
+    for (unsigned attempt = 0; rc == 0 && attempt < 16; attempt++) {
+        rc = ivshare_app_lock(a);
+        if (rc != -EAGAIN)
+            break;
     }
-    if (fcntl(a->fd, F_OFD_SETLK, &lk) < 0) {
-        rc = (errno == EAGAIN || errno == EACCES) ? -EBUSY : -errno;
-        goto fail_fd;
+    if (rc < 0) {
+        free(a);
+        return rc;
     }
     n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    errno = EIO;
     if (ftruncate(a->fd, 0) < 0 || pwrite(a->fd, pid, (size_t)n, 0) != n) {
         rc = -errno;
-        goto fail_fd;
+        close(a->fd);
+        free(a);
+        return rc;
     }
     *out = a;
     return 0;
-
-fail_fd:
-    close(a->fd);
-fail:
-    free(a);
-    return rc;
 }
 
 IVSHARE_EXPORT void ivshare_app_unregister(ivshare_app *a)
