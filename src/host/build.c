@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime.h"
+
 #define HUGETLBFS_MAGIC 0x958458f6
 
 static char *
@@ -426,18 +428,21 @@ ivshare_desc_build(const ivshare_desc *desc, const ivshare_conf *conf, GError **
 
 /* Does any process map @path?  Reads /proc/PID/maps. */
 static gboolean
-file_is_mapped(const char *path, char **who)
+file_is_mapped(const char *path, const ivshare_conf *conf, char **who)
 {
     g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
     g_autofree char *resolved = g_canonicalize_filename(path, NULL);
+    int daemon_pid = 0;
     const char *pid;
 
     if (!proc)
         return FALSE;
+    /* ivshared maps regions to keep their peer tables: that is no use */
+    ivshare_daemon_running(conf, &daemon_pid);
     while ((pid = g_dir_read_name(proc))) {
         g_autofree char *maps_path = NULL;
         g_autofree char *maps = NULL;
-        if (!g_ascii_isdigit(pid[0]))
+        if (!g_ascii_isdigit(pid[0]) || atoi(pid) == daemon_pid)
             continue;
         maps_path = g_build_filename("/proc", pid, "maps", NULL);
         if (!g_file_get_contents(maps_path, &maps, NULL, NULL))
@@ -479,7 +484,7 @@ ivshare_region_in_use(const char *region, const char *host_app,
             *who = g_strdup_printf(_("host application '%s' (process %d)"), app, pid);
         return TRUE;
     }
-    return path && file_is_mapped(path, who);
+    return path && file_is_mapped(path, conf, who);
 }
 
 gboolean

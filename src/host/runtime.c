@@ -67,3 +67,20 @@ ivshare_daemon_running(const ivshare_conf *conf, int *pid)
     close(fd);
     return running;
 }
+
+gboolean
+ivshare_pid_host_app(const ivshare_conf *conf, int pid, char *name, gsize len)
+{
+    g_autofree char *dir = g_build_filename(conf->runtime_dir, "apps", NULL);
+    g_autoptr(GDir) apps = g_dir_open(dir, 0, NULL);
+    const char *app;
+
+    while (apps && (app = g_dir_read_name(apps))) {
+        int owner = 0;
+        if (app[0] != '.' && ivshare_app_probe(app, &owner) == 1 && owner == pid) {
+            g_strlcpy(name, app, len);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}

@@ -15,4 +15,7 @@ int ivshare_daemon_lock(const ivshare_conf *conf, GError **error);
 /* Does a daemon hold the lock?  Its PID in *pid when it does. */
 gboolean ivshare_daemon_running(const ivshare_conf *conf, int *pid);
 
+/* The host application registered by process @pid, into @name. */
+gboolean ivshare_pid_host_app(const ivshare_conf *conf, int pid, char *name, gsize len);
+
 #endif /* IVSHARE_HOST_RUNTIME_H */

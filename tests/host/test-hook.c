@@ -9,8 +9,12 @@
 #include "fixture.h"
 #include "hook.h"
 #include "inject.h"
+#include "runtime.h"
 
-typedef test_env_fixture fixture;
+typedef struct {
+    test_env_fixture env;
+    int daemon_lock;          /* this process stands in for ivshared */
+} fixture;
 
 #define DOMAIN_XML(name, region_attrs) \
     "<domain type='qemu'>\n" \
@@ -32,13 +36,19 @@ typedef test_env_fixture fixture;
 static void
 fixture_setup(fixture *f, gconstpointer data)
 {
-    test_fixture_setup(f, NULL);
+    g_autoptr(GError) error = NULL;
+
+    test_fixture_setup(&f->env, NULL);
+    f->daemon_lock = ivshare_daemon_lock(f->env.conf, &error);
+    g_assert_no_error(error);
 }
 
 static void
 fixture_teardown(fixture *f, gconstpointer data)
 {
-    test_fixture_teardown(f);
+    if (f->daemon_lock >= 0)
+        close(f->daemon_lock);
+    test_fixture_teardown(&f->env);
 }
 
 /* @xml with its devices injected. */
@@ -47,7 +57,7 @@ injected(fixture *f, const char *xml)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(ivshare_desc) d = test_desc_xml(xml, "domain");
-    char *out = ivshare_inject(xml, strlen(xml), d, f->conf, &error);
+    char *out = ivshare_inject(xml, strlen(xml), d, f->env.conf, &error);
 
     g_assert_no_error(error);
     return out;
@@ -56,19 +66,37 @@ injected(fixture *f, const char *xml)
 static gboolean
 prepare(fixture *f, const char *domain, const char *xml, GError **error)
 {
-    return ivshare_hook_prepare(domain, xml, strlen(xml), f->conf, error);
+    return ivshare_hook_prepare(domain, xml, strlen(xml), f->env.conf, error);
 }
 
 static void
 assert_nothing_made(fixture *f)
 {
-    g_autofree char *users = g_build_filename(f->conf->runtime_dir, "users", NULL);
-    g_autofree char *regions = g_build_filename(f->conf->runtime_dir, "regions", NULL);
+    g_autofree char *users = g_build_filename(f->env.conf->runtime_dir, "users", NULL);
+    g_autofree char *regions = g_build_filename(f->env.conf->runtime_dir, "regions", NULL);
 
-    g_assert_cmpuint(test_dir_count(f->conf->shm_dir), ==, 0);
-    g_assert_cmpuint(test_dir_count(f->conf->link_dir), ==, 0);
+    g_assert_cmpuint(test_dir_count(f->env.conf->shm_dir), ==, 0);
+    g_assert_cmpuint(test_dir_count(f->env.conf->link_dir), ==, 0);
     g_assert_cmpuint(test_dir_count(users), ==, 0);
     g_assert_cmpuint(test_dir_count(regions), ==, 0);
+}
+
+static void
+test_no_daemon(fixture *f, gconstpointer data)
+{
+    g_autofree char *xml = injected(f, DOMAIN_XML("vm1", ""));
+    g_autoptr(GError) error = NULL;
+    ivshare_app *app = NULL;
+
+    g_assert_cmpint(ivshare_app_register("pktgen", &app), ==, 0);
+    close(f->daemon_lock);
+    f->daemon_lock = -1;
+    g_assert_false(prepare(f, "vm1", xml, &error));
+    g_assert_cmpstr(error->message, ==,
+                    "domain 'vm1' cannot start: ivshared is not running, and nothing would stop the domain "
+                    "when its host application exits; start it (systemctl start ivshared)");
+    assert_nothing_made(f);
+    ivshare_app_unregister(app);
 }
 
 static void
@@ -83,7 +111,7 @@ test_passthrough(fixture *f, gconstpointer data)
     for (int i = 0; i < 100; i++)
         g_assert_true(prepare(f, "plain", plain, &error));
     g_test_message("pass-through prepare: %.3f ms", (g_get_monotonic_time() - start) / 100 / 1000.0);
-    g_assert_true(ivshare_hook_release("plain", f->conf, &error));
+    g_assert_true(ivshare_hook_release("plain", f->env.conf, &error));
     g_assert_no_error(error);
     assert_nothing_made(f);
 }
@@ -133,8 +161,8 @@ test_prepare_release(fixture *f, gconstpointer data)
 {
     g_autofree char *xml1 = injected(f, DOMAIN_XML("vm1", ""));
     g_autofree char *xml2 = injected(f, DOMAIN_XML("vm2", ""));
-    g_autofree char *link = ivshare_conf_link_path(f->conf, "fastpath");
-    g_autofree char *path = ivshare_conf_region_path(f->conf, "fastpath", IVSHARE_BACKING_SHM);
+    g_autofree char *link = ivshare_conf_link_path(f->env.conf, "fastpath");
+    g_autofree char *path = ivshare_conf_region_path(f->env.conf, "fastpath", IVSHARE_BACKING_SHM);
     g_autofree char *target = NULL;
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) users = NULL;
@@ -148,14 +176,14 @@ test_prepare_release(fixture *f, gconstpointer data)
 
     target = g_file_read_link(link, NULL);
     g_assert_cmpstr(target, ==, path);
-    users = ivshare_region_users("fastpath", f->conf);
+    users = ivshare_region_users("fastpath", f->env.conf);
     g_assert_cmpstrv(users, ((const char *[]){ "vm1", "vm2", NULL }));
 
     /* one user left: the link stays */
-    g_assert_true(ivshare_hook_release("vm1", f->conf, &error));
+    g_assert_true(ivshare_hook_release("vm1", f->env.conf, &error));
     g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
     /* no user left but the host application lives: file stays, link goes */
-    g_assert_true(ivshare_hook_release("vm2", f->conf, &error));
+    g_assert_true(ivshare_hook_release("vm2", f->env.conf, &error));
     g_assert_no_error(error);
     g_assert_false(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
     g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
@@ -164,7 +192,7 @@ test_prepare_release(fixture *f, gconstpointer data)
     ivshare_app_unregister(app);
     g_assert_true(prepare(f, "vm1", xml1, &error) == FALSE);
     g_clear_error(&error);
-    g_assert_true(ivshare_region_remove_unused("fastpath", f->conf, &error));
+    g_assert_true(ivshare_region_remove_unused("fastpath", f->env.conf, &error));
     assert_nothing_made(f);
 }
 
@@ -173,7 +201,7 @@ test_mismatch_existing(fixture *f, gconstpointer data)
 {
     g_autofree char *xml1 = injected(f, DOMAIN_XML("vm1", ""));
     g_autofree char *xml2 = injected(f, DOMAIN_XML("vm2", " size='8M'"));
-    g_autofree char *link = ivshare_conf_link_path(f->conf, "fastpath");
+    g_autofree char *link = ivshare_conf_link_path(f->env.conf, "fastpath");
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) users = NULL;
     ivshare_app *app = NULL;
@@ -184,11 +212,11 @@ test_mismatch_existing(fixture *f, gconstpointer data)
     g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_CONFLICT);
     g_assert_nonnull(strstr(error->message, "does not match its file"));
     /* vm1 keeps its region and link; vm2 left nothing */
-    users = ivshare_region_users("fastpath", f->conf);
+    users = ivshare_region_users("fastpath", f->env.conf);
     g_assert_cmpstrv(users, ((const char *[]){ "vm1", NULL }));
     g_assert_true(g_file_test(link, G_FILE_TEST_IS_SYMLINK));
     ivshare_app_unregister(app);
-    g_assert_true(ivshare_hook_release("vm1", f->conf, NULL));
+    g_assert_true(ivshare_hook_release("vm1", f->env.conf, NULL));
     assert_nothing_made(f);
 }
 
@@ -201,6 +229,7 @@ main(int argc, char **argv)
     ADD("/hook/app-not-running", test_app_not_running);
     ADD("/hook/not-injected", test_not_injected);
     ADD("/hook/invalid-description", test_invalid_description);
+    ADD("/hook/no-daemon", test_no_daemon);
     ADD("/hook/prepare-release", test_prepare_release);
     ADD("/hook/mismatch-existing", test_mismatch_existing);
 #undef ADD
