@@ -127,7 +127,12 @@ struct ivshare_region {
     pthread_mutex_t lock;
     volatile uint8_t *bar0;         /* guest doorbell registers, or NULL */
     size_t bar0_size;
+    int self;                       /* own peer ID, -1 when unknown */
+    uint32_t bells_seen[IVSHARE_MAX_VECTORS]; /* own counters at the last wait */
 };
+
+/* Learn the own peer ID (guest: BAR0 IVPosition) and snapshot its bells. */
+void ivshare_doorbell_attach(ivshare_region *r, int self);
 
 /*
  * Validate the region at @base (@size bytes mapped) and snapshot its

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* doorbell.c: the peer table and doorbell registers of a region. */
+/* doorbell.c: the peer table, doorbell counters and doorbell registers. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "core.h"
 
@@ -9,26 +10,50 @@
 #define IVSHARE_PEER_READ_ATTEMPTS 64u
 /* Offset of the Doorbell register in BAR0 (QEMU docs/specs/ivshmem-spec). */
 #define IVSHARE_BAR0_DOORBELL 12u
+/* Polls of a doorbell counter before a waiter starts to sleep. */
+#define IVSHARE_WAIT_SPINS 2000u
+/* Longest sleep between two polls, in nanoseconds. */
+#define IVSHARE_WAIT_SLEEP_MAX 1000000L
+
+static uint8_t *ivshare_peer_at(const ivshare_region *r, unsigned i)
+{
+    return r->base + r->hdr.peer_offset + (size_t)i * sizeof(struct ivshare_peer);
+}
+
+static _Atomic uint32_t *ivshare_peer_bell(const ivshare_region *r, unsigned i, unsigned vector)
+{
+    return (_Atomic uint32_t *)(ivshare_peer_at(r, i) + offsetof(struct ivshare_peer, bells) +
+                                (size_t)vector * sizeof(uint32_t));
+}
 
 /*
- * Copy peer entry @i consistently: the writer makes seq odd, writes the
- * entry, then makes seq even again.  0, or -EAGAIN if it kept changing.
+ * Copy the identity of peer entry @i consistently: the writer makes seq
+ * odd, writes the entry, then makes seq even again.  0, or -EAGAIN if it
+ * kept changing.  The counters are not part of the copy.
  */
 static int ivshare_peer_read(const ivshare_region *r, unsigned i, struct ivshare_peer *out)
 {
-    const uint8_t *e = r->base + r->hdr.peer_offset + (size_t)i * sizeof(*out);
+    const uint8_t *e = ivshare_peer_at(r, i);
     _Atomic uint32_t *seqp = (_Atomic uint32_t *)(e + offsetof(struct ivshare_peer, seq));
+    const size_t identity = offsetof(struct ivshare_peer, bells);
 
     for (unsigned attempt = 0; attempt < IVSHARE_PEER_READ_ATTEMPTS; attempt++) {
         uint32_t s1 = atomic_load_explicit(seqp, memory_order_acquire);
         if (s1 & 1u)
             continue;
-        memcpy(out, e, sizeof(*out));
+        memcpy(out, e, identity);
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(seqp, memory_order_relaxed) == s1)
             return 0;
     }
     return -EAGAIN;
+}
+
+/* Is entry @e a valid, used peer entry? */
+static bool ivshare_peer_valid(const struct ivshare_peer *e)
+{
+    return (e->kind == IVSHARE_PEER_DOMAIN || e->kind == IVSHARE_PEER_HOST_APP) &&
+           e->id <= UINT16_MAX && ivshare_name_valid(e->name, sizeof(e->name));
 }
 
 IVSHARE_EXPORT int ivshare_peer_lookup(ivshare_region *r, const char *name, unsigned *peer)
@@ -44,16 +69,22 @@ IVSHARE_EXPORT int ivshare_peer_lookup(ivshare_region *r, const char *name, unsi
             unstable = true;
             continue;
         }
-        if (e.kind != IVSHARE_PEER_DOMAIN && e.kind != IVSHARE_PEER_HOST_APP)
-            continue;
-        if (e.id > UINT16_MAX || !ivshare_name_valid(e.name, sizeof(e.name)))
-            continue;
-        if (strcmp(e.name, name) == 0) {
+        if (ivshare_peer_valid(&e) && strcmp(e.name, name) == 0) {
             *peer = e.id;
             return 0;
         }
     }
     return unstable ? -EAGAIN : -ENOENT;
+}
+
+void ivshare_doorbell_attach(ivshare_region *r, int self)
+{
+    if (self < 0 || (unsigned)self >= r->hdr.peer_count)
+        return;
+    r->self = self;
+    for (unsigned v = 0; v < IVSHARE_MAX_VECTORS; v++)
+        r->bells_seen[v] = atomic_load_explicit(ivshare_peer_bell(r, (unsigned)self, v),
+                                                memory_order_acquire);
 }
 
 IVSHARE_EXPORT int ivshare_doorbell_join(ivshare_region *r, ivshare_app *app)
@@ -63,18 +94,69 @@ IVSHARE_EXPORT int ivshare_doorbell_join(ivshare_region *r, ivshare_app *app)
 
 IVSHARE_EXPORT int ivshare_doorbell_ring(ivshare_region *r, unsigned peer, unsigned vector)
 {
+    struct ivshare_peer e;
+    bool rung = false;
+
     if (!r)
         return -EINVAL;
-    if (!r->bar0 || r->bar0_size < IVSHARE_BAR0_DOORBELL + 4)
-        return -ENOTSUP;
-    if (peer > UINT16_MAX || vector > UINT16_MAX ||
+    if (peer > UINT16_MAX || vector >= IVSHARE_MAX_VECTORS ||
         (r->hdr.vectors != 0 && vector >= r->hdr.vectors))
         return -EINVAL;
-    *(volatile uint32_t *)(r->bar0 + IVSHARE_BAR0_DOORBELL) = (peer << 16) | vector;
-    return 0;
+
+    /* the counter first, so that a polling peer sees it when woken */
+    if (peer < r->hdr.peer_count && ivshare_peer_read(r, peer, &e) == 0 &&
+        ivshare_peer_valid(&e) && e.id == peer) {
+        atomic_fetch_add_explicit(ivshare_peer_bell(r, peer, vector), 1, memory_order_release);
+        rung = true;
+    }
+    if (r->bar0 && r->bar0_size >= IVSHARE_BAR0_DOORBELL + 4) {
+        *(volatile uint32_t *)(r->bar0 + IVSHARE_BAR0_DOORBELL) = (peer << 16) | vector;
+        rung = true;
+    }
+    return rung ? 0 : -ENOENT;
+}
+
+static int64_t ivshare_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 IVSHARE_EXPORT int ivshare_doorbell_wait(ivshare_region *r, unsigned vector, int timeout_ms)
 {
-    return -ENOTSUP;
+    _Atomic uint32_t *bell;
+    int64_t deadline = 0;
+    long sleep_ns = 1000;
+
+    if (!r || vector >= IVSHARE_MAX_VECTORS)
+        return -EINVAL;
+    if (r->self < 0)
+        return -ENOTSUP;
+    bell = ivshare_peer_bell(r, (unsigned)r->self, vector);
+    if (timeout_ms > 0)
+        deadline = ivshare_now_ns() + (int64_t)timeout_ms * 1000000;
+
+    /* adaptive poll: spin briefly, then sleep longer and longer */
+    for (unsigned polls = 0; ; polls++) {
+        uint32_t now = atomic_load_explicit(bell, memory_order_acquire);
+
+        if (now != r->bells_seen[vector]) {
+            r->bells_seen[vector] = now;
+            return 0;
+        }
+        if (timeout_ms == 0 || (timeout_ms > 0 && ivshare_now_ns() >= deadline))
+            return -ETIMEDOUT;
+        if (polls < IVSHARE_WAIT_SPINS) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+            continue;
+        }
+        struct timespec ts = { 0, sleep_ns };
+        nanosleep(&ts, NULL);
+        if (sleep_ns < IVSHARE_WAIT_SLEEP_MAX)
+            sleep_ns *= 2;
+    }
 }

@@ -18,6 +18,7 @@
 #define IVSHARE_PCI_VENDOR 0x1af4u      /* Red Hat, Inc. */
 #define IVSHARE_PCI_DEVICE 0x1110u      /* Inter-VM shared memory */
 #define IVSHARE_BAR0_SIZE 256u
+#define IVSHARE_BAR0_IVPOSITION 8u      /* own peer ID, doorbell devices */
 
 /* The hexadecimal number in file @dir/@name, or -1. */
 static long ivshare_sysfs_hex(const char *dir, const char *name)
@@ -124,6 +125,11 @@ static void ivshare_guest_map_bar0(const char *dir, ivshare_region *r)
         return;
     r->bar0 = p;
     r->bar0_size = size;
+    if (size >= IVSHARE_BAR0_IVPOSITION + 4) {
+        uint32_t id = *(volatile uint32_t *)(r->bar0 + IVSHARE_BAR0_IVPOSITION);
+        if (id <= UINT16_MAX)
+            ivshare_doorbell_attach(r, (int)id);
+    }
 }
 
 /* Open the region of ivshmem device @dir if it is called @name. */

@@ -197,6 +197,7 @@ int ivshare_region_new(void *base, size_t size, bool owned, ivshare_region **out
     r->base = base;
     r->size = size;
     r->owned = owned;
+    r->self = -1;
     pthread_mutex_init(&r->lock, NULL);
     *out = r;
     return 0;
