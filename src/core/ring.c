@@ -109,10 +109,15 @@ void ivshare_ring_attach(ivshare_ring *q, ivshare_region *r, void *mem,
     q->fence = fence;
 }
 
-/* Claim a producer position: 0 and *pos, or -EAGAIN (full or contended). */
-static int ivshare_ring_claim_prod(ivshare_ring *q, uint32_t *out)
+/*
+ * Producer side.  Claim up to @n consecutive positions whose slots are
+ * free: the number claimed (first in *out), or -EAGAIN when the first slot
+ * is not free (full) or the claim kept failing.
+ */
+static int ivshare_ring_claim_prod(ivshare_ring *q, unsigned n, uint32_t *out)
 {
     uint32_t pos;
+    unsigned k;
 
     if (!(q->flags & IVSHARE_RING_MULTI_PRODUCER)) {
         if (!q->prod_cached) {
@@ -120,12 +125,16 @@ static int ivshare_ring_claim_prod(ivshare_ring *q, uint32_t *out)
             q->prod_cached = true;
         }
         pos = q->prod_local;
-        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
-        if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos)
+        for (k = 0; k < n; k++) {
+            struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos + k);
+            if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + k)
+                break;
+        }
+        if (k == 0)
             return -EAGAIN;
-        q->prod_local = pos + 1;
+        q->prod_local = pos + k;
         *out = pos;
-        return 0;
+        return (int)k;
     }
 
     pos = atomic_load_explicit(q->prod_pos, memory_order_relaxed);
@@ -133,20 +142,38 @@ static int ivshare_ring_claim_prod(ivshare_ring *q, uint32_t *out)
         struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
         int32_t dif = (int32_t)(atomic_load_explicit(&s->seq, memory_order_acquire) - pos);
 
-        if (dif == 0) {
-            if (atomic_compare_exchange_weak_explicit(q->prod_pos, &pos, pos + 1,
-                                                      memory_order_relaxed,
-                                                      memory_order_relaxed)) {
-                *out = pos;
-                return 0;
-            }
-        } else if (dif < 0) {
+        if (dif < 0)
             return -EAGAIN;
-        } else {
+        if (dif > 0) {
+            /* another producer claimed it: start again from the current position */
             pos = atomic_load_explicit(q->prod_pos, memory_order_relaxed);
+            continue;
+        }
+        for (k = 1; k < n; k++) {
+            s = ivshare_slot_at(q->slots, q->stride, q->mask, pos + k);
+            if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + k)
+                break;
+        }
+        if (atomic_compare_exchange_weak_explicit(q->prod_pos, &pos, pos + k,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *out = pos;
+            return (int)k;
         }
     }
     return -EAGAIN;
+}
+
+/* Write one message into the claimed position @pos and publish it. */
+static void ivshare_ring_fill(ivshare_ring *q, uint32_t pos, const void *msg, size_t len)
+{
+    struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+
+    atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
+    if (len > 0)
+        memcpy(s->payload, msg, len);
+    ivshare_store_fence(q->fence);
+    atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
 }
 
 IVSHARE_EXPORT int ivshare_ring_enqueue(ivshare_ring *q, const void *msg, size_t len)
@@ -156,30 +183,64 @@ IVSHARE_EXPORT int ivshare_ring_enqueue(ivshare_ring *q, const void *msg, size_t
 
     if (len > q->slot_size)
         return -EMSGSIZE;
-    rc = ivshare_ring_claim_prod(q, &pos);
+    rc = ivshare_ring_claim_prod(q, 1, &pos);
     if (rc < 0)
         return rc;
-
-    struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
-    atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
-    if (len > 0)
-        memcpy(s->payload, msg, len);
-    ivshare_store_fence(q->fence);
-    atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+    ivshare_ring_fill(q, pos, msg, len);
     if (!(q->flags & IVSHARE_RING_MULTI_PRODUCER))
         atomic_store_explicit(q->prod_pos, pos + 1, memory_order_release);
     return 0;
 }
 
-/*
- * Claim a consumer position whose message fits @cap: 0 with *pos and the
- * message length (bounded by the slot size), -EAGAIN when empty or
- * contended, -EMSGSIZE when the message is longer than @cap.
- */
-static int ivshare_ring_claim_cons(ivshare_ring *q, size_t cap,
-                                   uint32_t *out, uint32_t *lenp)
+IVSHARE_EXPORT unsigned ivshare_ring_enqueue_burst(ivshare_ring *q, const void *const *msgs,
+                                                   const size_t *lens, unsigned n)
 {
-    uint32_t pos, len;
+    unsigned fit, done = 0;
+    uint32_t pos;
+
+    /* the burst stops before the first message that is too long */
+    for (fit = 0; fit < n && lens[fit] <= q->slot_size; fit++)
+        ;
+    while (done < fit) {
+        int k = ivshare_ring_claim_prod(q, fit - done, &pos);
+        if (k < 0)
+            break;
+        for (int i = 0; i < k; i++)
+            ivshare_ring_fill(q, pos + (uint32_t)i, msgs[done + i], lens[done + i]);
+        done += (unsigned)k;
+        if (!(q->flags & IVSHARE_RING_MULTI_PRODUCER))
+            atomic_store_explicit(q->prod_pos, pos + (uint32_t)k, memory_order_release);
+    }
+    return done;
+}
+
+/*
+ * Consumer side.  The length of the message in the slot of @pos, bounded
+ * by the slot size, if it is published; else -1.
+ */
+static int64_t ivshare_ring_ready_len(ivshare_ring *q, uint32_t pos)
+{
+    struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+    uint32_t len;
+
+    if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + 1)
+        return -1;
+    ivshare_load_fence(q->fence);
+    len = atomic_load_explicit(&s->len, memory_order_relaxed);
+    return len > q->slot_size ? q->slot_size : len;
+}
+
+/*
+ * Claim up to @n consecutive published messages that each fit @cap, their
+ * lengths in @lens: the number claimed (first in *out), -EAGAIN when the
+ * first is not published (empty) or the claim kept failing, -EMSGSIZE when
+ * the first is longer than @cap (it stays queued).
+ */
+static int ivshare_ring_claim_cons(ivshare_ring *q, unsigned n, size_t cap,
+                                   size_t *lens, uint32_t *out)
+{
+    uint32_t pos;
+    unsigned k;
 
     if (!(q->flags & IVSHARE_RING_MULTI_CONSUMER)) {
         if (!q->cons_cached) {
@@ -187,65 +248,81 @@ static int ivshare_ring_claim_cons(ivshare_ring *q, size_t cap,
             q->cons_cached = true;
         }
         pos = q->cons_local;
-        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
-        if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + 1)
+        for (k = 0; k < n; k++) {
+            int64_t len = ivshare_ring_ready_len(q, pos + k);
+            if (len < 0)
+                break;
+            if ((uint64_t)len > cap) {
+                if (k == 0)
+                    return -EMSGSIZE;
+                break;
+            }
+            lens[k] = (size_t)len;
+        }
+        if (k == 0)
             return -EAGAIN;
-        ivshare_load_fence(q->fence);
-        len = atomic_load_explicit(&s->len, memory_order_relaxed);
-        if (len > q->slot_size)
-            len = q->slot_size;
-        if (len > cap)
-            return -EMSGSIZE;
-        q->cons_local = pos + 1;
+        q->cons_local = pos + k;
         *out = pos;
-        *lenp = len;
-        return 0;
+        return (int)k;
     }
 
     pos = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
     for (unsigned attempt = 0; attempt < IVSHARE_CAS_ATTEMPTS; attempt++) {
         struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
-        int32_t dif = (int32_t)(atomic_load_explicit(&s->seq, memory_order_acquire) -
-                                (pos + 1));
+        int32_t dif = (int32_t)(atomic_load_explicit(&s->seq, memory_order_acquire) - (pos + 1));
 
-        if (dif == 0) {
-            ivshare_load_fence(q->fence);
-            len = atomic_load_explicit(&s->len, memory_order_relaxed);
-            if (len > q->slot_size)
-                len = q->slot_size;
-            if (len > cap)
-                return -EMSGSIZE;
-            if (atomic_compare_exchange_weak_explicit(q->cons_pos, &pos, pos + 1,
-                                                      memory_order_relaxed,
-                                                      memory_order_relaxed)) {
-                *out = pos;
-                *lenp = len;
-                return 0;
-            }
-        } else if (dif < 0) {
+        if (dif < 0)
             return -EAGAIN;
-        } else {
+        if (dif > 0) {
+            /* another consumer took it: start again from the current position */
             pos = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
+            continue;
+        }
+        for (k = 0; k < n; k++) {
+            int64_t len = ivshare_ring_ready_len(q, pos + k);
+            if (len < 0 || (uint64_t)len > cap)
+                break;
+            lens[k] = (size_t)len;
+        }
+        if (k == 0) {
+            /* published (dif == 0) but too long, or changed under us */
+            if (ivshare_ring_ready_len(q, pos) > (int64_t)cap)
+                return -EMSGSIZE;
+            pos = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
+            continue;
+        }
+        if (atomic_compare_exchange_weak_explicit(q->cons_pos, &pos, pos + k,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *out = pos;
+            return (int)k;
         }
     }
     return -EAGAIN;
 }
 
-IVSHARE_EXPORT int ivshare_ring_dequeue(ivshare_ring *q, void *buf, size_t cap, size_t *lenp)
+/* Copy out the claimed message at @pos and hand its slot back. */
+static void ivshare_ring_drain(ivshare_ring *q, uint32_t pos, void *buf, size_t len)
 {
-    uint32_t pos, len;
-    int rc;
-
-    rc = ivshare_ring_claim_cons(q, cap, &pos, &len);
-    if (rc < 0)
-        return rc;
-
     struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+
     if (len > 0)
         memcpy(buf, s->payload, len);
     /* the copy must be complete before the producer may reuse the slot */
     ivshare_store_fence(q->fence);
     atomic_store_explicit(&s->seq, pos + q->nslots, memory_order_release);
+}
+
+IVSHARE_EXPORT int ivshare_ring_dequeue(ivshare_ring *q, void *buf, size_t cap, size_t *lenp)
+{
+    uint32_t pos;
+    size_t len;
+    int rc;
+
+    rc = ivshare_ring_claim_cons(q, 1, cap, &len, &pos);
+    if (rc < 0)
+        return rc;
+    ivshare_ring_drain(q, pos, buf, len);
     if (!(q->flags & IVSHARE_RING_MULTI_CONSUMER))
         atomic_store_explicit(q->cons_pos, pos + 1, memory_order_release);
     if (lenp)
@@ -253,26 +330,23 @@ IVSHARE_EXPORT int ivshare_ring_dequeue(ivshare_ring *q, void *buf, size_t cap, 
     return 0;
 }
 
-IVSHARE_EXPORT unsigned ivshare_ring_enqueue_burst(ivshare_ring *q, const void *const *msgs,
-                                    const size_t *lens, unsigned n)
-{
-    unsigned i;
-
-    for (i = 0; i < n; i++)
-        if (ivshare_ring_enqueue(q, msgs[i], lens[i]) < 0)
-            break;
-    return i;
-}
-
 IVSHARE_EXPORT unsigned ivshare_ring_dequeue_burst(ivshare_ring *q, void *const *bufs, size_t cap,
-                                    size_t *lens, unsigned n)
+                                                   size_t *lens, unsigned n)
 {
-    unsigned i;
+    unsigned done = 0;
+    uint32_t pos;
 
-    for (i = 0; i < n; i++)
-        if (ivshare_ring_dequeue(q, bufs[i], cap, &lens[i]) < 0)
+    while (done < n) {
+        int k = ivshare_ring_claim_cons(q, n - done, cap, lens + done, &pos);
+        if (k < 0)
             break;
-    return i;
+        for (int i = 0; i < k; i++)
+            ivshare_ring_drain(q, pos + (uint32_t)i, bufs[done + i], lens[done + i]);
+        done += (unsigned)k;
+        if (!(q->flags & IVSHARE_RING_MULTI_CONSUMER))
+            atomic_store_explicit(q->cons_pos, pos + (uint32_t)k, memory_order_release);
+    }
+    return done;
 }
 
 IVSHARE_EXPORT size_t ivshare_ring_slot_size(const ivshare_ring *q)

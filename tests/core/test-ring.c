@@ -108,6 +108,21 @@ static void test_burst(fixture *f, gconstpointer data)
     /* a burst stops at the first message that does not fit */
     lens[1] = ivshare_ring_slot_size(q) + 1;   /* refused before it is read */
     g_assert_cmpuint(ivshare_ring_enqueue_burst(q, msgs, lens, 3), ==, 1);
+    g_assert_cmpuint(ivshare_ring_dequeue_burst(q, bufs, 16, outlens, 10), ==, 1);
+
+    /* and at the first message too long for the buffers; it stays queued */
+    if (cap >= 3) {
+        size_t three[3] = { 1, 10, 1 };
+        const void *abc[3] = { "a", "bbbbbbbbbb", "c" };
+        g_assert_cmpuint(ivshare_ring_enqueue_burst(q, abc, three, 3), ==, 3);
+        g_assert_cmpuint(ivshare_ring_dequeue_burst(q, bufs, 5, outlens, 10), ==, 1);
+        g_assert_cmpmem(out[0], outlens[0], "a", 1);
+        g_assert_cmpuint(ivshare_ring_dequeue_burst(q, bufs, 5, outlens, 10), ==, 0);
+        g_assert_cmpuint(ivshare_ring_dequeue_burst(q, bufs, 10, outlens, 10), ==, 2);
+        g_assert_cmpmem(out[0], outlens[0], "bbbbbbbbbb", 10);
+        g_assert_cmpmem(out[1], outlens[1], "c", 1);
+    }
+    g_assert_cmpuint(ivshare_ring_count(q), ==, 0);
 }
 
 /* Concurrent producers and consumers ---------------------------------------- */
@@ -118,6 +133,7 @@ static void test_burst(fixture *f, gconstpointer data)
 
 typedef struct {
     ivshare_ring *q;
+    gboolean burst;                /* move up to 8 messages per call */
     unsigned producers;
     unsigned per_producer;
     guint8 *seen;                  /* producers x per_producer */
@@ -145,22 +161,63 @@ static size_t msg_fill(guint8 *m, unsigned producer, unsigned seq)
 static gpointer producer_main(gpointer data)
 {
     worker *w = data;
-    guint8 m[MSG_MAX];
+    guint8 m[8][MSG_MAX];
+    const void *msgs[8];
+    size_t lens[8];
+    GRand *rand = g_rand_new_with_seed(w->id);
 
-    for (unsigned seq = 0; seq < w->s->per_producer; seq++) {
-        size_t len = msg_fill(m, w->id, seq);
+    for (unsigned seq = 0; seq < w->s->per_producer; ) {
+        unsigned n = w->s->burst ? (unsigned)g_rand_int_range(rand, 1, 9) : 1;
         gint64 since = g_get_monotonic_time();
-        int rc;
+        unsigned done = 0;
 
-        while ((rc = ivshare_ring_enqueue(w->s->q, m, len)) == -EAGAIN &&
-               g_get_monotonic_time() - since < STALL_US)
-            g_thread_yield();
-        if (rc != 0) {
+        n = MIN(n, w->s->per_producer - seq);
+        for (unsigned i = 0; i < n; i++) {
+            lens[i] = msg_fill(m[i], w->id, seq + i);
+            msgs[i] = m[i];
+        }
+        while (done < n && g_get_monotonic_time() - since < STALL_US) {
+            unsigned k;
+
+            if (w->s->burst)
+                k = ivshare_ring_enqueue_burst(w->s->q, msgs + done, lens + done, n - done);
+            else
+                k = ivshare_ring_enqueue(w->s->q, msgs[0], lens[0]) == 0;
+            if (k == 0)
+                g_thread_yield();
+            done += k;
+        }
+        if (done < n) {
             g_atomic_int_inc(&w->s->errors);
             break;
         }
+        seq += n;
     }
+    g_rand_free(rand);
     return NULL;
+}
+
+/* Check one received message. */
+static void consume_one(stress *s, gint64 *last, const guint8 *m, size_t len)
+{
+    guint8 want[MSG_MAX];
+    unsigned producer, seq;
+
+    g_atomic_int_inc(&s->received);
+    if (len < 8) {
+        g_atomic_int_inc(&s->errors);
+        return;
+    }
+    memcpy(&producer, m, 4);
+    memcpy(&seq, m + 4, 4);
+    if (producer >= s->producers || seq >= s->per_producer ||
+        (gint64)seq <= last[producer] ||
+        len != msg_fill(want, producer, seq) || memcmp(m, want, len) != 0 ||
+        s->seen[producer * s->per_producer + seq]++) {
+        g_atomic_int_inc(&s->errors);
+        return;
+    }
+    last[producer] = seq;       /* in order per producer */
 }
 
 static gpointer consumer_main(gpointer data)
@@ -169,42 +226,43 @@ static gpointer consumer_main(gpointer data)
     stress *s = w->s;
     unsigned total = s->producers * s->per_producer;
     gint64 *last = g_new(gint64, s->producers);
-    guint8 m[MSG_MAX], want[MSG_MAX];
+    guint8 m[8][MSG_MAX];
+    void *bufs[8];
+    size_t lens[8];
     gint64 progress = g_get_monotonic_time();
 
+    for (unsigned i = 0; i < 8; i++)
+        bufs[i] = m[i];
     for (unsigned p = 0; p < s->producers; p++)
         last[p] = -1;
     while ((unsigned)g_atomic_int_get(&s->received) < total &&
            g_get_monotonic_time() - progress < STALL_US) {
-        size_t len;
-        unsigned producer, seq;
-        int rc = ivshare_ring_dequeue(s->q, m, sizeof(m), &len);
+        unsigned k;
 
-        if (rc == -EAGAIN) {
+        if (s->burst) {
+            k = ivshare_ring_dequeue_burst(s->q, bufs, MSG_MAX, lens, 8);
+        } else {
+            int rc = ivshare_ring_dequeue(s->q, m[0], MSG_MAX, &lens[0]);
+            if (rc != 0 && rc != -EAGAIN)
+                g_atomic_int_inc(&s->errors);
+            k = rc == 0;
+        }
+        if (k == 0) {
             g_thread_yield();
             continue;
         }
         progress = g_get_monotonic_time();
-        g_atomic_int_inc(&s->received);
-        memcpy(&producer, m, 4);
-        memcpy(&seq, m + 4, 4);
-        if (rc != 0 || len < 8 || producer >= s->producers || seq >= s->per_producer ||
-            (gint64)seq <= last[producer] ||
-            len != msg_fill(want, producer, seq) || memcmp(m, want, len) != 0 ||
-            s->seen[producer * s->per_producer + seq]++) {
-            g_atomic_int_inc(&s->errors);
-            continue;
-        }
-        last[producer] = seq;       /* in order per producer */
+        for (unsigned i = 0; i < k; i++)
+            consume_one(s, last, m[i], lens[i]);
     }
     g_free(last);
     return NULL;
 }
 
-static void run_stress(ivshare_ring *q, unsigned producers, unsigned consumers,
-                       unsigned per_producer)
+static void run_stress(ivshare_ring *q, gboolean burst, unsigned producers,
+                       unsigned consumers, unsigned per_producer)
 {
-    stress s = { .q = q, .producers = producers, .per_producer = per_producer };
+    stress s = { .q = q, .burst = burst, .producers = producers, .per_producer = per_producer };
     GThread *threads[16];
     worker w[16];
     unsigned n = 0;
@@ -233,13 +291,18 @@ typedef struct {
     const char *name;
     uint32_t flags;
     unsigned producers, consumers;
+    gboolean burst;
 } mode;
 
 static const mode modes[] = {
-    { "spsc", 0, 1, 1 },
-    { "mpsc", IVSHARE_RING_MULTI_PRODUCER, 4, 1 },
-    { "spmc", IVSHARE_RING_MULTI_CONSUMER, 1, 3 },
-    { "mpmc", IVSHARE_RING_MULTI_PRODUCER | IVSHARE_RING_MULTI_CONSUMER, 4, 3 },
+    { "spsc", 0, 1, 1, FALSE },
+    { "mpsc", IVSHARE_RING_MULTI_PRODUCER, 4, 1, FALSE },
+    { "spmc", IVSHARE_RING_MULTI_CONSUMER, 1, 3, FALSE },
+    { "mpmc", IVSHARE_RING_MULTI_PRODUCER | IVSHARE_RING_MULTI_CONSUMER, 4, 3, FALSE },
+    { "spsc-burst", 0, 1, 1, TRUE },
+    { "mpsc-burst", IVSHARE_RING_MULTI_PRODUCER, 4, 1, TRUE },
+    { "spmc-burst", IVSHARE_RING_MULTI_CONSUMER, 1, 3, TRUE },
+    { "mpmc-burst", IVSHARE_RING_MULTI_PRODUCER | IVSHARE_RING_MULTI_CONSUMER, 4, 3, TRUE },
 };
 
 static void test_threads(gconstpointer data)
@@ -259,9 +322,9 @@ static void test_threads(gconstpointer data)
     mem = test_format(&l, "threads", &size);
     g_assert_cmpint(ivshare_mem_open(mem, size, &r), ==, 0);
     g_assert_cmpint(ivshare_ring_lookup(r, "big", &q), ==, 0);
-    run_stress(q, m->producers, m->consumers, per_producer / m->producers);
+    run_stress(q, m->burst, m->producers, m->consumers, per_producer / m->producers);
     g_assert_cmpint(ivshare_ring_lookup(r, "small", &q), ==, 0);
-    run_stress(q, m->producers, m->consumers, per_producer / 4 / m->producers);
+    run_stress(q, m->burst, m->producers, m->consumers, per_producer / 4 / m->producers);
     ivshare_close(r);
     g_assert_cmpint(munmap(mem, size), ==, 0);
 }
