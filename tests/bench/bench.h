@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ivshare/ivshare.h"
 
@@ -219,8 +220,8 @@ void bench_results_free(bench_results *res);
 bench_result *bench_results_add(bench_results *res, const char *section, const char *id,
                                 const char *label, const char *unit);
 void bench_results_print_table(const bench_results *res, const bench_env *env);
-void bench_results_print_json(const bench_results *res, const bench_env *env);
-void bench_results_print_csv(const bench_results *res);
+void bench_results_print_json(const bench_results *res, const bench_env *env, FILE *out);
+void bench_results_print_csv(const bench_results *res, FILE *out);
 bool bench_results_ok(const bench_results *res);
 
 #endif /* IVSHARE_BENCH_H */

@@ -453,6 +453,8 @@ child_main(bench_env *env, unsigned index, unsigned n, int cpu, bench_role_fn fn
     while (!atomic_load_explicit(&p.ctl->go, memory_order_acquire))
         if (!bench_spin_ok(&p, &spins))
             _exit(3);
+        else
+            bench_relax(&spins, true);   /* the others may need this CPU to start */
     rc = fn(&p);
     ivshare_close(p.region);
     _exit(rc < 0 ? 1 : 0);

@@ -2,6 +2,7 @@
 /* main.c: ivshare-bench, ivshare's rings and pools beside DPDK and the hardware. */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static const struct {
 
 static gboolean opt_quick, opt_json, opt_csv, opt_stress;
 static gint opt_seconds = 60, opt_runs = 5;
-static gchar *opt_dir, *opt_only;
+static gchar *opt_dir, *opt_only, *opt_save;
 
 static const GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &opt_quick,
@@ -45,6 +46,8 @@ static const GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir,
       N_("Directory of the region file (default: the hugetlbfs mount, else /dev/shm)"),
       N_("DIR") },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &opt_save,
+      N_("Also write the results to FILE: CSV if it ends in .csv, else JSON"), N_("FILE") },
     { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only,
       N_("Comma-separated sections: rings, latency, bulk, pool, build, later, sweep"),
       N_("LIST") },
@@ -60,6 +63,28 @@ wanted(const char *name, bool full_only)
         return !(full_only && opt_quick);
     list = g_strsplit(opt_only, ",", -1);
     return g_strv_contains((const char *const *)list, name);
+}
+
+static bool
+save_results(const bench_results *res, const bench_env *env, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    bool ok;
+
+    if (!f) {
+        g_printerr(_("Cannot write '%s': %s.\n"), path, g_strerror(errno));
+        return false;
+    }
+    if (g_str_has_suffix(path, ".csv"))
+        bench_results_print_csv(res, f);
+    else
+        bench_results_print_json(res, env, f);
+    ok = !ferror(f);
+    if (fclose(f) != 0 || !ok) {
+        g_printerr(_("Cannot write '%s': %s.\n"), path, g_strerror(errno));
+        return false;
+    }
+    return true;
 }
 
 int
@@ -106,17 +131,21 @@ main(int argc, char **argv)
     }
 
     res = bench_results_new();
+    rc = 0;
     for (unsigned i = 0; i < G_N_ELEMENTS(sections); i++)
         if (wanted(sections[i].name, sections[i].full_only))
             sections[i].fn(&env, res);
+    if (!bench_results_ok(res))
+        rc = 1;
 
     if (opt_json)
-        bench_results_print_json(res, &env);
+        bench_results_print_json(res, &env, stdout);
     else if (opt_csv)
-        bench_results_print_csv(res);
+        bench_results_print_csv(res, stdout);
     else
         bench_results_print_table(res, &env);
-    rc = bench_results_ok(res) ? 0 : 1;
+    if (opt_save && !save_results(res, &env, opt_save))
+        rc = 2;
     bench_results_free(res);
     bench_env_teardown(&env);
     g_free(opt_dir);

@@ -226,7 +226,7 @@ json_runs(GString *out, const double *runs, unsigned n)
 }
 
 void
-bench_results_print_json(const bench_results *res, const bench_env *env)
+bench_results_print_json(const bench_results *res, const bench_env *env, FILE *f)
 {
     g_autoptr(GString) out = g_string_new("{\n  \"machine\": {\"cpu\": ");
     g_autofree char *cpu = cpu_model();
@@ -279,51 +279,51 @@ bench_results_print_json(const bench_results *res, const bench_env *env)
         g_string_append_printf(out, "}%s\n", i + 1 < res->items->len ? "," : "");
     }
     g_string_append(out, "  ]\n}\n");
-    fputs(out->str, stdout);
+    fputs(out->str, f);
 }
 
 static void
-csv_field(const char *s)
+csv_field(FILE *f, const char *s)
 {
-    putchar('"');
+    fputc('"', f);
     for (; *s; s++) {
         if (*s == '"')
-            putchar('"');
-        putchar(*s);
+            fputc('"', f);
+        fputc(*s, f);
     }
-    putchar('"');
+    fputc('"', f);
 }
 
 static void
-csv_number(double v)
+csv_number(FILE *f, double v)
 {
     if (isfinite(v))
-        printf("%.6g", v);
+        fprintf(f, "%.6g", v);
 }
 
 void
-bench_results_print_csv(const bench_results *res)
+bench_results_print_csv(const bench_results *res, FILE *f)
 {
-    printf("section,id,label,unit,value,anchor,anchor_value,ratio,better,target,verdict,"
-           "msg_size,burst,bytes,errors,note\n");
+    fprintf(f, "section,id,label,unit,value,anchor,anchor_value,ratio,better,target,verdict,"
+            "msg_size,burst,bytes,errors,note\n");
     for (guint i = 0; i < res->items->len; i++) {
         const bench_result *r = &g_array_index(res->items, bench_result, i);
 
-        printf("%s,%s,", r->section, r->id);
-        csv_field(r->label);
-        printf(",%s,", r->unit);
-        csv_number(r->value);
-        putchar(',');
-        csv_field(r->anchor);
-        putchar(',');
-        csv_number(r->anchor_value);
-        putchar(',');
-        csv_number(ratio_of(r));
-        printf(",%s,", r->lower_better ? "lower" : "higher");
-        csv_number(r->target > 0 ? r->target : NAN);
-        printf(",%s,%u,%u,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",", verdict_of(r),
-               r->msg_size, r->burst, (guint64)r->bytes, (guint64)r->errors);
-        csv_field(r->note);
-        putchar('\n');
+        fprintf(f, "%s,%s,", r->section, r->id);
+        csv_field(f, r->label);
+        fprintf(f, ",%s,", r->unit);
+        csv_number(f, r->value);
+        fputc(',', f);
+        csv_field(f, r->anchor);
+        fputc(',', f);
+        csv_number(f, r->anchor_value);
+        fputc(',', f);
+        csv_number(f, ratio_of(r));
+        fprintf(f, ",%s,", r->lower_better ? "lower" : "higher");
+        csv_number(f, r->target > 0 ? r->target : NAN);
+        fprintf(f, ",%s,%u,%u,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",", verdict_of(r),
+                r->msg_size, r->burst, (guint64)r->bytes, (guint64)r->errors);
+        csv_field(f, r->note);
+        fputc('\n', f);
     }
 }
