@@ -58,7 +58,7 @@ static bool ivshare_object_valid(const struct ivshare_object *o,
     }
 }
 
-/* Do [a, a+alen) and [b, b+blen) intersect?  (No overflow: all < 2^32.) */
+/* Do [a, a+alen) and [b, b+blen) intersect?  (Callers pass bounds below 2^42.) */
 static bool ivshare_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
     return alen && blen && a < b + blen && b < a + alen;

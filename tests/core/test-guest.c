@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 
@@ -139,11 +140,33 @@ static void test_not_ready(fixture *f, gconstpointer data)
     ivshare_close(r);
 }
 
+/* A BAR whose file has no size: the size comes from the "resource" file. */
+static void test_bar_size_fallback(fixture *f, gconstpointer data)
+{
+    g_autofree char *dir = NULL, *bar2 = NULL, *res = NULL;
+    ivshare_region *r = NULL;
+
+    if (!g_file_test("/dev/zero", G_FILE_TEST_EXISTS)) {
+        g_test_skip("no /dev/zero to stand in for a BAR without a size");
+        return;
+    }
+    dir = device(f, "0000:00:07.0", "0x1af4\n", "0x1110\n");
+    bar2 = g_build_filename(dir, "resource2", NULL);
+    g_assert_cmpint(symlink("/dev/zero", bar2), ==, 0);
+    /* mapped with the 2 MiB of line 3: all zeros, a region not built yet */
+    g_assert_cmpint(ivshare_guest_open("missing", &r), ==, -IVSHARE_ENOTREADY);
+    /* without a usable line 3 the device is skipped */
+    res = g_build_filename(dir, "resource", NULL);
+    g_assert_true(g_file_set_contents(res, "0x0 0x0 0x0\n", -1, NULL));
+    g_assert_cmpint(ivshare_guest_open("missing", &r), ==, -ENOENT);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add("/core/guest/discover", fixture, NULL, fixture_setup, test_discover, fixture_teardown);
     g_test_add("/core/guest/not-found", fixture, NULL, fixture_setup, test_not_found, fixture_teardown);
     g_test_add("/core/guest/not-ready", fixture, NULL, fixture_setup, test_not_ready, fixture_teardown);
+    g_test_add("/core/guest/bar-size-fallback", fixture, NULL, fixture_setup, test_bar_size_fallback, fixture_teardown);
     return g_test_run();
 }
