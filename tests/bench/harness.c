@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -365,6 +366,29 @@ pick_cpus(bench_env *env)
         env->cpus[1] = env->cpus[0];
 }
 
+/* The region file, for the signal handler to remove. */
+static char cleanup_path[4200];
+
+static void
+on_signal(int sig)
+{
+    if (cleanup_path[0])
+        unlink(cleanup_path);   /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Leave no region file behind when interrupted. */
+static void
+remove_on_signals(const char *path)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+    g_strlcpy(cleanup_path, path, sizeof(cleanup_path));
+    for (unsigned i = 0; i < G_N_ELEMENTS(sigs); i++)
+        signal(sigs[i], on_signal);
+}
+
 int
 bench_env_setup(bench_env *env, const char *dir, bool quiet)
 {
@@ -397,6 +421,7 @@ bench_env_setup(bench_env *env, const char *dir, bool quiet)
     }
     g_snprintf(env->path, sizeof(env->path), "%s/%s", env->dir, name);
 
+    remove_on_signals(env->path);
     if ((rc = create_region(env, name)) < 0)
         return rc;
     if ((rc = ivshare_path_open(env->path, &env->region)) < 0) {
@@ -430,6 +455,7 @@ bench_env_teardown(bench_env *env)
     if (env->path[0])
         unlink(env->path);
     env->path[0] = '\0';
+    cleanup_path[0] = '\0';
 }
 
 /* Body of a forked process: map the region itself, wait for the start, run. */
@@ -440,6 +466,11 @@ child_main(bench_env *env, unsigned index, unsigned n, int cpu, bench_role_fn fn
     bench_proc p = { .index = index, .nprocs = n, .params = params };
     unsigned spins = 0;
     int rc;
+
+    cleanup_path[0] = '\0';   /* the set-up process owns the file */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        _exit(2);   /* the set-up process is gone already */
 
     p.cpu = bench_pin(cpu) == 0 ? cpu : -1;
     if ((rc = ivshare_path_open(env->path, &p.region)) < 0 ||
