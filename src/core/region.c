@@ -246,7 +246,8 @@ IVSHARE_EXPORT int ivshare_path_open(const char *path, ivshare_region **out)
 
 IVSHARE_EXPORT int ivshare_mem_open(void *base, size_t len, ivshare_region **out)
 {
-    if (!out)
+    /* shared words are accessed atomically: they must be aligned */
+    if (!out || (uintptr_t)base % 8 != 0)
         return -EINVAL;
     return ivshare_region_new(base, len, false, out);
 }

@@ -286,6 +286,7 @@ static void test_not_ready(void)
     g_assert_cmpint(ivshare_mem_open(zero, 1 << 16, &r), ==, -IVSHARE_ENOTREADY);
     g_assert_cmpint(ivshare_mem_open(zero, 64, &r), ==, -IVSHARE_EBADREGION);
     g_assert_cmpint(ivshare_mem_open(NULL, 1 << 16, &r), ==, -IVSHARE_EBADREGION);
+    g_assert_cmpint(ivshare_mem_open((char *)zero + 4, 1 << 15, &r), ==, -EINVAL);
     g_free(zero);
 }
 
