@@ -59,11 +59,15 @@ struct ivshare_ring {
     uint32_t stride;
     uint32_t flags;                 /* IVSHARE_RING_MULTI_* */
     bool fence;                     /* mapping may be write-combining */
-    /* single-producer / single-consumer positions, process-local */
+    /*
+     * Single-producer and single-consumer positions, process-local, each
+     * on its own cache lines so that a producing and a consuming thread
+     * of one process do not contend for the handle.
+     */
+    _Alignas(128) uint32_t prod_local;
     bool prod_cached;
+    _Alignas(128) uint32_t cons_local;
     bool cons_cached;
-    uint32_t prod_local;
-    uint32_t cons_local;
 };
 
 uint32_t ivshare_ring_stride(uint32_t slot_size);

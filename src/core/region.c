@@ -363,8 +363,8 @@ IVSHARE_EXPORT int ivshare_ring_lookup(ivshare_region *r, const char *name,
         return -ENOENT;
     pthread_mutex_lock(&r->lock);
     if (!r->handles[i]) {
-        ivshare_ring *q = malloc(sizeof(*q));
-        if (q) {
+        void *q = NULL;
+        if (posix_memalign(&q, _Alignof(ivshare_ring), sizeof(ivshare_ring)) == 0) {
             ivshare_ring_attach(q, r, r->base + o->offset, o->param1, o->param0,
                                 o->flags, r->fence);
             r->handles[i] = q;
@@ -389,8 +389,8 @@ IVSHARE_EXPORT int ivshare_pool_lookup(ivshare_region *r, const char *name,
         return -ENOENT;
     pthread_mutex_lock(&r->lock);
     if (!r->handles[i]) {
-        ivshare_pool *p = malloc(sizeof(*p));
-        if (p) {
+        void *p = NULL;
+        if (posix_memalign(&p, _Alignof(ivshare_pool), sizeof(ivshare_pool)) == 0) {
             ivshare_pool_attach(p, r, r->base + o->offset, o->param1, o->param0,
                                 r->fence);
             r->handles[i] = p;
