@@ -84,6 +84,8 @@ static bool ivshare_header_valid(const struct ivshare_header *h, size_t size)
          objects_end > h->header_size))
         return false;
 
+    if (h->peer_count > UINT16_MAX + 1u)       /* peer IDs are 16 bits */
+        return false;
     peers_end = (uint64_t)h->peer_offset +
                 (uint64_t)h->peer_count * sizeof(struct ivshare_peer);
     if (h->peer_count > 0 &&
