@@ -49,6 +49,7 @@ static void test_get_put(fixture *f, gconstpointer data)
         memset(buf, (int)i, len);
     }
     g_assert_cmpint(ivshare_pool_get(f->p, &extra), ==, -ENOBUFS);
+    g_assert_cmpuint(ivshare_pool_in_use(f->p), ==, 64);
     /* buffers do not overlap: every one still holds its own pattern */
     for (unsigned i = 0; i < 64; i++) {
         guint8 *buf = ivshare_pool_buffer(f->p, h[i], NULL);
@@ -57,6 +58,7 @@ static void test_get_put(fixture *f, gconstpointer data)
     }
     for (unsigned i = 0; i < 64; i++)
         g_assert_cmpint(ivshare_pool_put(f->p, h[i]), ==, 0);
+    g_assert_cmpuint(ivshare_pool_in_use(f->p), ==, 0);
     /* double put */
     g_assert_cmpint(ivshare_pool_put(f->p, h[5]), ==, -EINVAL);
     /* the pool works again, FIFO order of the free list */

@@ -244,6 +244,56 @@ static void test_lookups(void)
     test_region_clear(&t);
 }
 
+static void test_info(void)
+{
+    test_region t;
+    ivshare_region *r;
+    ivshare_region_info ri;
+    ivshare_object_info oi;
+
+    test_region_init(&t);
+    g_assert_cmpint(ivshare_mem_open(t.mem, t.size, &r), ==, 0);
+    g_assert_cmpint(ivshare_region_get_info(r, &ri), ==, 0);
+    g_assert_cmpstr(ri.name, ==, "testreg");
+    g_assert_cmpuint(ri.version, ==, 1);
+    g_assert_cmpuint(ri.size, ==, t.size);
+    g_assert_cmpuint(ri.header_size, ==, t.layout.header_size);
+    g_assert_cmphex(ri.fingerprint, ==, 0x1234);
+    g_assert_cmpuint(ri.generation, ==, 7);
+    g_assert_cmpint(ri.doorbell, ==, 0);
+    g_assert_cmpuint(ri.objects, ==, 5);
+
+    g_assert_cmpint(ivshare_object_get_info(r, 0, &oi), ==, 0);
+    g_assert_cmpstr(oi.name, ==, TEST_MEMZONE);
+    g_assert_cmpint(oi.type, ==, IVSHARE_TYPE_MEMZONE);
+    g_assert_cmpuint(oi.offset, ==, t.objects[0].offset);
+    g_assert_cmpuint(oi.size, ==, 4096);
+    g_assert_cmpuint(oi.align, ==, 4096);
+    g_assert_cmpint(ivshare_object_get_info(r, 2, &oi), ==, 0);
+    g_assert_cmpstr(oi.name, ==, TEST_RING_MPMC);
+    g_assert_cmpint(oi.type, ==, IVSHARE_TYPE_RING);
+    g_assert_cmpuint(oi.slots, ==, 1024);
+    g_assert_cmpuint(oi.slot_size, ==, 64);
+    g_assert_cmpint(oi.multi_producer, ==, 1);
+    g_assert_cmpint(oi.multi_consumer, ==, 1);
+    g_assert_cmpint(ivshare_object_get_info(r, 1, &oi), ==, 0);
+    g_assert_cmpint(oi.multi_producer, ==, 0);
+    g_assert_cmpint(ivshare_object_get_info(r, 4, &oi), ==, 0);
+    g_assert_cmpint(oi.type, ==, IVSHARE_TYPE_POOL);
+    g_assert_cmpuint(oi.buffers, ==, 64);
+    g_assert_cmpuint(oi.buffer_size, ==, 2000);
+    g_assert_cmpuint(oi.size, ==, t.objects[4].size);
+    g_assert_cmpint(ivshare_object_get_info(r, 5, &oi), ==, -ENOENT);
+    g_assert_cmpint(ivshare_region_get_info(NULL, &ri), ==, -EINVAL);
+
+    /* the snapshot, not the live header */
+    ((struct ivshare_header *)t.mem)->generation = 99;
+    g_assert_cmpint(ivshare_region_get_info(r, &ri), ==, 0);
+    g_assert_cmpuint(ri.generation, ==, 7);
+    ivshare_close(r);
+    test_region_clear(&t);
+}
+
 static void test_check(void)
 {
     test_region t;
@@ -406,6 +456,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/layout/fnv1a", test_fnv1a);
     g_test_add_func("/core/region/roundtrip", test_roundtrip);
     g_test_add_func("/core/region/lookups", test_lookups);
+    g_test_add_func("/core/region/info", test_info);
     g_test_add_func("/core/region/check", test_check);
     g_test_add_func("/core/region/not-ready", test_not_ready);
     g_test_add_func("/core/region/path-open", test_path_open);
