@@ -49,8 +49,11 @@ main(int argc, char **argv)
     gsize len = 0;
     gboolean ok;
 
+    /* IVSHARE_LOCALEDIR: the message catalogs of an uninstalled build (tests) */
+    const char *localedir = g_getenv("IVSHARE_LOCALEDIR");
+
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 
     if (argc < 3) {
