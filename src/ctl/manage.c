@@ -3,6 +3,7 @@
 #include "ctl.h"
 
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "runtime.h"
@@ -139,7 +140,7 @@ ctl_status(ctl_options *opts, int argc, char **argv)
             printf(_("Daemon:     running (process %d)\n"), daemon_pid);
         else
             printf(_("Daemon:     not running\n"));
-        printf(_("Hugepages:  %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " 2M pages in use\n"),
+        printf(_("Hugepages:  %" PRIu64 " of %" PRIu64 " 2M pages in use\n"),
                huge_used, huge_total);
         printf("\n%-24s %8s %-9s %-24s %s\n", _("REGION"), _("SIZE"), _("DOORBELL"), _("HOST APP"), _("DOMAINS"));
     }

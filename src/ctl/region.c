@@ -2,6 +2,7 @@
 /* region.c: ivsharectl inspect and cmdline, on built region files. */
 #include "ctl.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 static gboolean
@@ -101,11 +102,11 @@ print_table(ivshare_region *r, const ivshare_region_info *info)
     g_autofree char *size = ivshare_format_size(info->size);
 
     printf(_("Region:      %s\n"), info->name);
-    printf(_("Size:        %s (%" G_GUINT64_FORMAT " bytes, metadata %" G_GUINT64_FORMAT ")\n"),
+    printf(_("Size:        %s (%" PRIu64 " bytes, metadata %" PRIu64 ")\n"),
            size, info->size, info->header_size);
     printf(_("Format:      version %u\n"), info->version);
-    printf(_("Generation:  %016" G_GINT64_MODIFIER "x\n"), info->generation);
-    printf(_("Fingerprint: %016" G_GINT64_MODIFIER "x\n"), info->fingerprint);
+    printf(_("Generation:  %016" PRIx64 "\n"), info->generation);
+    printf(_("Fingerprint: %016" PRIx64 "\n"), info->fingerprint);
     if (info->doorbell)
         printf(_("Doorbell:    yes, %u vectors\n"), info->vectors);
     else
@@ -123,7 +124,7 @@ print_table(ivshare_region *r, const ivshare_region_info *info)
             details = g_strdup_printf(_("%u buffers of %u bytes, %u in use"),
                                       o.buffers, o.buffer_size, object_fill(r, &o));
         else
-            details = g_strdup_printf(_("align %" G_GUINT64_FORMAT), o.align);
+            details = g_strdup_printf(_("align %" PRIu64), o.align);
         printf("%-31s %-8s %12" G_GUINT64_FORMAT " %12" G_GUINT64_FORMAT "  %s\n",
                o.name, type_name(o.type), o.offset, o.size, details);
     }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <sys/file.h>
@@ -94,12 +95,12 @@ set_shortage_error(const ivshare_region_desc *r, guint64 size, GError **error)
 
     if (r->backing == IVSHARE_BACKING_HUGEPAGES)
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
-                    _("region '%s' needs %" G_GUINT64_FORMAT " hugepages of %s but only %"
-                      G_GUINT64_FORMAT " are free; reserve more through /proc/sys/vm/nr_hugepages"),
+                    _("region '%s' needs %" PRIu64 " hugepages of %s but only %"
+                      PRIu64 " are free; reserve more through /proc/sys/vm/nr_hugepages"),
                     r->name, size / r->page_size, ps, available_hugepages(r->page_size));
     else
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
-                    _("region '%s' needs %" G_GUINT64_FORMAT " bytes of shared memory, which is not available"),
+                    _("region '%s' needs %" PRIu64 " bytes of shared memory, which is not available"),
                     r->name, size);
     return FALSE;
 }
@@ -226,7 +227,7 @@ write_region(const ivshare_region_desc *r, const ivshare_layout *layout, guint64
     if (ftruncate(fd, (off_t)size) < 0) {
         int err = errno;
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
-                    _("cannot size '%s' to %" G_GUINT64_FORMAT " bytes: %s"), tmp, size, g_strerror(err));
+                    _("cannot size '%s' to %" PRIu64 " bytes: %s"), tmp, size, g_strerror(err));
         goto fail;
     }
     mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -296,8 +297,8 @@ region_difference(const char *path, const ivshare_layout *l, guint64 size)
         return g_strdup_printf(_("the file has format version %u, this build writes %u"),
                                h.version, IVSHARE_FORMAT_VERSION);
     if (h.total_size != size || len != size)
-        return g_strdup_printf(_("the file holds %" G_GUINT64_FORMAT " bytes, the description needs %"
-                                 G_GUINT64_FORMAT), (guint64)len, size);
+        return g_strdup_printf(_("the file holds %" PRIu64 " bytes, the description needs %"
+                                 PRIu64), (guint64)len, size);
     if (h.object_count != l->n_objects)
         return g_strdup_printf(_("the file holds %u objects, the description has %u"),
                                h.object_count, l->n_objects);

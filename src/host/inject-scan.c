@@ -264,7 +264,7 @@ ivshare_inject_doc_parse(const char *xml, gsize len, const char *source,
 
     if (len > IVSHARE_INJECT_MAX_XML) {
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                    _("%s is %" G_GSIZE_FORMAT " bytes, more than the %u MiB a domain XML may have."),
+                    _("%s is %zu bytes, more than the %u MiB a domain XML may have."),
                     source, len, IVSHARE_INJECT_MAX_XML >> 20);
         return FALSE;
     }

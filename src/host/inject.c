@@ -298,7 +298,7 @@ apply_edits(const ivshare_inject_doc *d, GArray *edits, GError **error)
         if (e->start < pos || e->end > d->len) {
             g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
                         _("Internal error: overlapping changes to the domain XML "
-                          "at byte %" G_GSIZE_FORMAT "."), e->start);
+                          "at byte %zu."), e->start);
             return NULL;
         }
         g_string_append_len(out, d->text + pos, (gssize) (e->start - pos));
