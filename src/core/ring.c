@@ -110,6 +110,24 @@ void ivshare_ring_attach(ivshare_ring *q, ivshare_region *r, void *mem,
 }
 
 /*
+ * The position a single producer or consumer starts from: the shared one,
+ * moved past the slots that a predecessor finished (their seq is pos +
+ * @done: 1 for a producer, slots for a consumer) but died before it stored
+ * the position.  Bounded by one lap.
+ */
+static uint32_t ivshare_ring_resync(ivshare_ring *q, _Atomic uint32_t *shared, uint32_t done)
+{
+    uint32_t pos = atomic_load_explicit(shared, memory_order_relaxed);
+
+    for (uint32_t n = 0; n < q->nslots; n++, pos++) {
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
+        if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + done)
+            break;
+    }
+    return pos;
+}
+
+/*
  * Producer side.  Claim up to @n consecutive positions whose slots are
  * free: the number claimed (first in *out), or -EAGAIN when the first slot
  * is not free (full) or the claim kept failing.
@@ -121,7 +139,7 @@ static int ivshare_ring_claim_prod(ivshare_ring *q, unsigned n, uint32_t *out)
 
     if (!(q->flags & IVSHARE_RING_MULTI_PRODUCER)) {
         if (!q->prod_cached) {
-            q->prod_local = atomic_load_explicit(q->prod_pos, memory_order_relaxed);
+            q->prod_local = ivshare_ring_resync(q, q->prod_pos, 1);
             q->prod_cached = true;
         }
         pos = q->prod_local;
@@ -244,7 +262,7 @@ static int ivshare_ring_claim_cons(ivshare_ring *q, unsigned n, size_t cap,
 
     if (!(q->flags & IVSHARE_RING_MULTI_CONSUMER)) {
         if (!q->cons_cached) {
-            q->cons_local = atomic_load_explicit(q->cons_pos, memory_order_relaxed);
+            q->cons_local = ivshare_ring_resync(q, q->cons_pos, q->nslots);
             q->cons_cached = true;
         }
         pos = q->cons_local;

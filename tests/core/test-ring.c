@@ -125,6 +125,40 @@ static void test_burst(fixture *f, gconstpointer data)
     g_assert_cmpuint(ivshare_ring_count(q), ==, 0);
 }
 
+/*
+ * A single producer or consumer that dies between publishing a slot and
+ * storing its position does not wedge the ring for its successor.
+ */
+static void test_successor(fixture *f, gconstpointer data)
+{
+    const ivshare_layout_object *o = &f->t.objects[1];     /* spsc */
+    guint8 *shared = (guint8 *)f->t.mem + o->offset;
+    guint32 pos, v, out;
+    ivshare_region *r2;
+    ivshare_ring *q = ring(f, TEST_RING_SPSC), *q2;
+    size_t len;
+
+    for (v = 0; v < 3; v++)
+        g_assert_cmpint(ivshare_ring_enqueue(q, &v, sizeof(v)), ==, 0);
+    g_assert_cmpint(ivshare_ring_dequeue(q, &out, sizeof(out), &len), ==, 0);
+    g_assert_cmpint(ivshare_ring_dequeue(q, &out, sizeof(out), &len), ==, 0);
+    /* both positions one behind, as if each side died at the wrong moment */
+    pos = 2;
+    memcpy(shared, &pos, 4);
+    pos = 1;
+    memcpy(shared + 128, &pos, 4);
+
+    g_assert_cmpint(ivshare_mem_open(f->t.mem, f->t.size, &r2), ==, 0);
+    g_assert_cmpint(ivshare_ring_lookup(r2, TEST_RING_SPSC, &q2), ==, 0);
+    g_assert_cmpint(ivshare_ring_enqueue(q2, &v, sizeof(v)), ==, 0);
+    g_assert_cmpint(ivshare_ring_dequeue(q2, &out, sizeof(out), &len), ==, 0);
+    g_assert_cmpuint(out, ==, 2);
+    g_assert_cmpint(ivshare_ring_dequeue(q2, &out, sizeof(out), &len), ==, 0);
+    g_assert_cmpuint(out, ==, 3);
+    g_assert_cmpint(ivshare_ring_dequeue(q2, &out, sizeof(out), &len), ==, -EAGAIN);
+    ivshare_close(r2);
+}
+
 /* Concurrent producers and consumers ---------------------------------------- */
 
 #define MSG_MAX 64
@@ -335,6 +369,7 @@ int main(int argc, char **argv)
     g_test_add("/core/ring/basic/spsc", fixture, TEST_RING_SPSC, fixture_setup, test_basic, fixture_teardown);
     g_test_add("/core/ring/basic/mpmc", fixture, TEST_RING_MPMC, fixture_setup, test_basic, fixture_teardown);
     g_test_add("/core/ring/full-and-wrap", fixture, NULL, fixture_setup, test_full_and_wrap, fixture_teardown);
+    g_test_add("/core/ring/successor", fixture, NULL, fixture_setup, test_successor, fixture_teardown);
     g_test_add("/core/ring/burst/spsc", fixture, TEST_RING_SPSC, fixture_setup, test_burst, fixture_teardown);
     g_test_add("/core/ring/burst/mpmc", fixture, TEST_RING_MPMC, fixture_setup, test_burst, fixture_teardown);
     g_test_add("/core/ring/burst/tiny", fixture, TEST_RING_TINY, fixture_setup, test_burst, fixture_teardown);
