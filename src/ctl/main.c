@@ -64,7 +64,8 @@ commands_summary(void)
     g_autoptr(GString) s = g_string_new(_("Commands:"));
 
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        const char *args = _(commands[i].args);
+        /* gettext("") is the catalog header, not an empty string */
+        const char *args = *commands[i].args ? _(commands[i].args) : "";
         /* pad by characters, not bytes: arguments may hold an ellipsis */
         int pad = 13 - (int)g_utf8_strlen(args, -1);
         g_string_append_printf(s, "\n  %-9s %s%*s %s", commands[i].name, args,

@@ -39,8 +39,7 @@ else
         : >"$dev/$f"
         chmod 600 "$dev/$f"
     done
-    # the device has no resource0 (ivshmem-plain without MSI-X has one; the
-    # command must cope either way)
+    # no resource0 yet: the command must cope with a missing BAR file
     run=${cmd//\/sys%p/$dev}
     run=${run//\$\$/\$}
     run=${run//ivshare /$group }
