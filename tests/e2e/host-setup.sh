@@ -14,6 +14,7 @@
 set -u
 
 hooks_dir=/etc/libvirt/hooks/qemu.d
+placeholder=$hooks_dir/00-ivshare-e2e-placeholder
 state_dir=${E2E_STATE_DIR:-/run/ivshare-e2e}
 state=$state_dir/host-setup.state
 want_free=${E2E_HUGEPAGES:-128}
@@ -65,13 +66,32 @@ start_daemon() {
     say "started $name (pid $pid)."
 }
 
-# 1. Hooks directory first: libvirtd only looks for hooks when it starts.
+# 1. Hooks first.  libvirtd looks for hooks once, when it starts: with no
+# executable in the qemu hooks directory then, it never runs any later.  A
+# no-op placeholder keeps the directory live for the hooks tests install.
 if [ ! -d "$hooks_dir" ]; then
     mkdir -p "$hooks_dir" || die "cannot create '$hooks_dir'."
     record hooks_dir_created "$hooks_dir"
+fi
+has_hook=no
+for f in "$hooks_dir"/* /etc/libvirt/hooks/qemu; do
+    [ -f "$f" ] && [ -x "$f" ] && has_hook=yes
+done
+if [ "$has_hook" = no ]; then
+    printf '#!/bin/sh\n# Placeholder of the ivshare e2e tests (host-setup.sh): libvirtd runs\n# hooks only if one exists when it starts.  host-teardown.sh removes it.\nexit 0\n' \
+        > "$placeholder" && chmod 0755 "$placeholder" || die "cannot create '$placeholder'."
+    record placeholder_hook "$placeholder"
     if running /run/libvirtd.pid libvirtd; then
-        say "warning: libvirtd was started before '$hooks_dir' existed;" \
-            "it will not run hooks until it is restarted."
+        pid=$(cat /run/libvirtd.pid)
+        if grep -qx "libvirtd_pid=$pid" "$state"; then
+            say "restarting libvirtd (pid $pid) so that it runs hooks."
+            kill -TERM "$pid"
+            wait_for 20 sh -c "! test -d /proc/$pid" || die "libvirtd (pid $pid) does not stop."
+            sed -i '/^libvirtd_pid=/d' "$state"
+        else
+            say "warning: libvirtd (pid $pid) started with no qemu hook installed;" \
+                "it runs no hooks until it is restarted."
+        fi
     fi
 fi
 

@@ -66,6 +66,8 @@ if [ -n "$before" ]; then
     echo "$target" > /proc/sys/vm/nr_hugepages && say "nr_hugepages back to $target."
 fi
 
+hook=$(value placeholder_hook)
+[ -n "$hook" ] && rm -f "$hook"
 dir=$(value hooks_dir_created)
 if [ -n "$dir" ]; then
     rmdir "$dir" 2>/dev/null && say "removed '$dir'."

@@ -18,6 +18,7 @@ E2E_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export IVSHARE_SCHEMA_DIR
 E2E_IVSHARECTL=$E2E_TOP_BUILDDIR/src/ctl/ivsharectl
 E2E_HOOK=$E2E_TOP_BUILDDIR/hooks/ivshare
+E2E_IVSHARED=$E2E_TOP_BUILDDIR/src/daemon/ivshared
 E2E_HOOK_PATH=/etc/libvirt/hooks/qemu.d/ivshare
 E2E_HOOK_MARK='# ivshare e2e test hook wrapper'
 E2E_QEMU_USER=libvirt-qemu
@@ -112,6 +113,7 @@ e2e_require_stack() {
 e2e_require_ivshare() {
     [ -x "$E2E_IVSHARECTL" ] || e2e_skip_all "'$E2E_IVSHARECTL' is not built."
     [ -x "$E2E_HOOK" ] || e2e_skip_all "'$E2E_HOOK' is not built."
+    [ -x "$E2E_IVSHARED" ] || e2e_skip_all "'$E2E_IVSHARED' is not built."
 }
 
 e2e_host_setup() {
@@ -436,6 +438,29 @@ e2e_wait_file() {
     done
 }
 
+# e2e_wait_grep PATTERN FILE TIMEOUT: poll until FILE has a line matching PATTERN.
+e2e_wait_grep() {
+    local deadline=$((SECONDS + $3))
+    until grep -aq -- "$1" "$2" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+# e2e_daemon_start: run ivshared with this test's settings in the
+# background (tracked), its log in E2E_TMP/ivshared.log; wait until it
+# holds its pid file.
+e2e_daemon_start() {
+    "$E2E_IVSHARED" --config "$IVSHARE_CONF" --connect qemu:///system --verbose \
+        >> "$E2E_TMP/ivshared.log" 2>&1 &
+    E2E_DAEMON_PID=$!
+    e2e_track_pid "$E2E_DAEMON_PID"
+    e2e_wait_file "$E2E_RUNTIME/ivshared.pid" 10 || {
+        e2e_diag "$(cat "$E2E_TMP/ivshared.log")"
+        return 1
+    }
+}
+
 # e2e_host_app OUT ARGS...: start e2e-host in the background, tracked; its
 # output goes to OUT.  With --ready-file, wait until it has registered.
 e2e_host_app() {
@@ -464,4 +489,43 @@ e2e_wait_pid() {
         sleep 0.2
     done
     wait "$1"
+}
+
+# ivshare descriptions ---------------------------------------------------
+
+# e2e_description REGION APP [SLOTS]: the ivshare description of an e2e
+# region (the objects e2e-guest and e2e-host use), for <metadata>.
+e2e_description() {
+    local slots=${3:-4096}
+    cat <<EOF2
+    <ivshare:shared-memory xmlns:ivshare="https://ivshare.dev/xmlns/domain/1">
+      <ivshare:region name="$1" host-app="$2">
+        <ivshare:ring name="to-guest" slot-size="256" slots="$slots"/>
+        <ivshare:ring name="to-host" slot-size="256" slots="$slots"/>
+        <ivshare:ring name="vm2vm" slot-size="64" slots="1024"/>
+        <ivshare:pool name="bufs" buffer-size="2048" buffers="512"/>
+        <ivshare:memzone name="stats" size="4K"/>
+      </ivshare:region>
+    </ivshare:shared-memory>
+EOF2
+}
+
+e2e_ivsharectl() {
+    "$E2E_IVSHARECTL" "$@"
+}
+
+# e2e_ivshare_domain NAME DESCRIPTION-FILE GUEST-ARGS: the domain XML with
+# the description, and with its devices injected by 'ivsharectl inject',
+# in E2E_TMP/NAME.xml.
+e2e_ivshare_domain() {
+    e2e_domain_xml "$1" --metadata "$2" --args "$3" > "$E2E_TMP/$1.plain.xml" || return 1
+    e2e_ivsharectl inject "$E2E_TMP/$1.plain.xml" > "$E2E_TMP/$1.xml" 2> "$E2E_TMP/$1.inject.err" || {
+        e2e_diag "$(cat "$E2E_TMP/$1.inject.err")"
+        return 1
+    }
+}
+
+# The /dev/shm link of a region.
+e2e_link() {
+    echo "/dev/shm/ivshare-$1"
 }

@@ -22,6 +22,7 @@ static char *opt_path;
 static char *opt_ready_file;
 static gint opt_count = 10000;
 static gint opt_timeout = 300;
+static gboolean opt_linger;
 
 static const GOptionEntry entries[] = {
     { "app", 'a', 0, G_OPTION_ARG_STRING, &opt_app, "Register as host application APP", "APP" },
@@ -30,6 +31,8 @@ static const GOptionEntry entries[] = {
     { "count", 'n', 0, G_OPTION_ARG_INT, &opt_count, "Messages to send (10000)", "N" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Longest wait without progress (300)", "SECONDS" },
     { "ready-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ready_file, "Create FILE once registered", "FILE" },
+    { "linger", 'l', 0, G_OPTION_ARG_NONE, &opt_linger,
+      "echo: stay registered after the exchange until SIGTERM (ivshared stops the domains of an application that exits)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -223,8 +226,10 @@ int main(int argc, char **argv)
             c.sent, c.sent_bytes, c.replies, c.reply_bytes, c.bad, e2e_now_ms() - t0);
     ok = ok && check_stats(r);
     ivshare_close(r);
+    g_print("e2e-host: %s\n", ok ? "all messages, replies and memzone bytes matched" : "FAILED");
+    if (opt_linger)
+        hold();
     if (app)
         ivshare_app_unregister(app);
-    g_print("e2e-host: %s\n", ok ? "all messages, replies and memzone bytes matched" : "FAILED");
     return ok ? 0 : 1;
 }
