@@ -7,6 +7,9 @@ set -u
 name=$1 exe=$2 corpus=$3 runs=$4
 secs=${IVSHARE_FUZZ_SECONDS:-60}
 work=$runs/$name
+# the description schema, uninstalled
+: "${IVSHARE_SCHEMA_DIR:=$(cd "$(dirname "$0")/../../schemas" && pwd)}"
+export IVSHARE_SCHEMA_DIR
 
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/artifacts" || exit 1
