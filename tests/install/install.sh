@@ -45,6 +45,7 @@ libdir=$(root "${opt[libdir]}")
 includedir=$(root "${opt[includedir]}")
 datadir=$(root "${opt[datadir]}")
 mandir=$(root "${opt[mandir]}")
+localedir=$(root "${opt[localedir]}")
 docdir=$datadir/doc/ivshare
 
 # --- the tree, file by file -------------------------------------------------
@@ -76,6 +77,7 @@ files=(
     "$docdir/selinux/README.md"
     "$docdir/selinux/ivshare.te"
     "$docdir/selinux/ivshare.fc"
+    "$localedir/de/LC_MESSAGES/ivshare.mo"
 )
 for f in "${files[@]}"; do
     check "installed ${f#"$dest"}" test -f "$f" -a -s "$f"
@@ -137,6 +139,13 @@ for ex in fastpath.xml fastpath.ini vm2vm.xml vm2vm.ini; do
         diag "$tmp/out"
     fi
 done
+if LANGUAGE=de LC_ALL=C.UTF-8 IVSHARE_LOCALEDIR=$localedir "$bindir/ivsharectl" frob >"$tmp/out" 2>&1;
+   [ $? -eq 2 ] && grep -q "unbekannter Befehl 'frob'" "$tmp/out"; then
+    ok "installed ivsharectl speaks German with the installed catalog"
+else
+    not_ok "installed ivsharectl speaks German with the installed catalog"
+    diag "$tmp/out"
+fi
 # the schema is read from the installed tree: without it validation fails
 if IVSHARE_SCHEMA_DIR=$tmp/empty "$bindir/ivsharectl" validate "$docdir/examples/vm2vm.xml" >"$tmp/out" 2>&1; then
     not_ok "validate needs the installed schema"
