@@ -114,6 +114,35 @@ check "unit: no RuntimeDirectory (it would go with the daemon)" bash -c '! grep 
 check "tmpfiles: /run/ivshare 0755 root root" \
     grep -Eq '^d[[:space:]]+/run/ivshare[[:space:]]+0755[[:space:]]+root[[:space:]]+root' \
     "$(root "${opt[tmpfilesdir]}")/ivshare.conf"
+# systemd's own tools, where they exist, on the installed files
+if command -v systemd-analyze >/dev/null; then
+    # the unit as it would run this DESTDIR's daemon
+    mkdir -p "$tmp/unit"
+    sed "s|^ExecStart=${opt[sbindir]}/|ExecStart=$sbindir/|" "$unit" >"$tmp/unit/ivshared.service"
+    if (cd "$tmp/unit" && systemd-analyze verify --man=no ./ivshared.service) >"$tmp/verify" 2>&1 &&
+       [ ! -s "$tmp/verify" ]; then
+        ok "systemd-analyze verify ivshared.service"
+    else
+        not_ok "systemd-analyze verify ivshared.service"
+        diag "$tmp/verify"
+    fi
+else
+    skip "systemd-analyze verify ivshared.service" "systemd-analyze is not installed"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    skip "systemd-tmpfiles --create" "not root: it could not give /run/ivshare to root"
+elif command -v systemd-tmpfiles >/dev/null; then
+    mkdir -p "$tmp/root"
+    if systemd-tmpfiles --create --root="$tmp/root" "$(root "${opt[tmpfilesdir]}")/ivshare.conf" >"$tmp/tmpfiles" 2>&1 &&
+       [ "$(stat -c '%a %U %G' "$tmp/root/run/ivshare")" = "755 root root" ]; then
+        ok "systemd-tmpfiles --create makes /run/ivshare 0755 root root"
+    else
+        not_ok "systemd-tmpfiles --create makes /run/ivshare 0755 root root"
+        diag "$tmp/tmpfiles"
+    fi
+else
+    skip "systemd-tmpfiles --create" "systemd-tmpfiles is not installed"
+fi
 check "example ivshare.conf is the shipped one" cmp -s "$docdir/examples/ivshare.conf" "${opt[srcdir]}/data/ivshare.conf"
 
 # --- the installed tree in use ----------------------------------------------
