@@ -383,7 +383,12 @@ from_xml(const char *xml, gsize len, const char *source, ivshare_desc **out, GEr
                         XML_PARSE_NOWARNING);
     xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc) {
-        if (p.line > 0)
+        if (!p.message)
+            /* libxml2 refuses an empty document without saying so */
+            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
+                        _("%s: the document is empty; expected a domain XML or an ivshare description"),
+                        source);
+        else if (p.line > 0)
             g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
                         _("%s:%d: the XML is not well-formed: %s"), source, p.line,
                         p.message ? p.message : _("unknown error"));
