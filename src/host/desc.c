@@ -455,9 +455,10 @@ ivshare_desc_for_domain(const char *domain, const char *domain_xml,
         return FALSE;
     /* libvirt's names are free-form; only keep the INI file in its folder */
     if (!domain || !*domain || strchr(domain, '/') || strchr(domain, '\n') ||
-        g_str_equal(domain, ".") || g_str_equal(domain, "..")) {
+        g_str_equal(domain, ".") || g_str_equal(domain, "..") || !g_utf8_validate(domain, -1, NULL)) {
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
                     _("'%s' is not a domain name ivshare can look up"), domain ? domain : "");
+        ivshare_error_one_line(error);
         return FALSE;
     }
     source = g_strdup_printf(_("domain '%s'"), domain);
