@@ -89,6 +89,11 @@ e2e_done() {
     exit 1
 }
 
+# For scripts that are not tests (demo.sh): no TAP output at all.
+e2e_no_tap() {
+    _e2e_n=-1
+}
+
 # Prerequisites ------------------------------------------------------------
 
 e2e_require_root() {
