@@ -29,7 +29,7 @@ stop_daemon() {
         return 0
     fi
     kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         [ -d "/proc/$pid" ] || break
         sleep 0.2
     done

@@ -24,7 +24,7 @@ e2e_guest_files
 e2e_description "$region" "$app" > "$E2E_TMP/desc.xml"
 e2e_check "ivsharectl inject adds the region's device" \
     e2e_ivshare_domain "$dom" "$E2E_TMP/desc.xml" "-r,$region,-n,$count,-t,60,list,echo" || e2e_done
-grep -q "<shmem name=['\"]ivshare-$region['\"]" "$E2E_TMP/$dom.xml"
+grep -q "<shmem name=['\"]ivshare-${region}['\"]" "$E2E_TMP/$dom.xml"
 e2e_check "the injected device is <shmem name='ivshare-$region'>" test $? -eq 0
 e2e_check "domain defined" e2e_define "$E2E_TMP/$dom.xml" || e2e_done
 

@@ -152,7 +152,7 @@ e2e_stop_pid() {
     local pid=$1 i
     kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return; }
     kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         kill -0 "$pid" 2>/dev/null || break
         # a zombie child of ours counts as gone
         [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" = Z ] && break
@@ -385,6 +385,9 @@ EOF
 e2e_define() {
     local name
     name=$(sed -n 's:.*<name>\(.*\)</name>.*:\1:p' "$1" | head -n 1)
+    # a domain left running by an interrupted earlier run
+    virsh domstate "$name" 2>/dev/null | grep -qx 'running\|paused' &&
+        virsh destroy "$name" >/dev/null 2>&1
     virsh define "$1" > "$E2E_TMP/define.out" 2>&1 || {
         e2e_diag "$(cat "$E2E_TMP/define.out")"
         return 1
