@@ -183,7 +183,8 @@ static void
 peer_write(state *s, fuzz_reader *in)
 {
     size_t at = fuzz_u32(in) % s->size;
-    size_t n = MIN((size_t)fuzz_u8(in) % 16 + 1, s->size - at);
+    size_t want = (size_t)fuzz_u8(in) % 16 + 1;
+    size_t n = MIN(want, s->size - at);
 
     for (size_t i = 0; i < n; i++)
         s->mem[at + i] = fuzz_u8(in);

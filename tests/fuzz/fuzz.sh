@@ -14,8 +14,11 @@ export IVSHARE_SCHEMA_DIR
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/artifacts" || exit 1
 cp "$corpus"/* "$work/corpus/" || exit 1
-"$exe" -max_total_time="$secs" -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 \
-    -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
+dict=$(dirname "$corpus")/../$name.dict
+set -- -max_total_time="$secs" -print_final_stats=1 -timeout=20 -rss_limit_mb=2048 \
+    -artifact_prefix="$work/artifacts/"
+[ -f "$dict" ] && set -- "$@" -dict="$dict"
+"$exe" "$@" "$work/corpus" >"$work/log" 2>&1
 rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -n 1)
