@@ -4,7 +4,8 @@
 # of its region; the region file stays while a domain or the live host
 # application uses it, and once the last of them is gone no region file or
 # link remains and its hugepages are free again.  ivshared runs, as in
-# production: it stops the domains of an application that exits.
+# production: it stops the domains of an application that exits or is
+# killed.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -84,6 +85,15 @@ e2e_check "virsh start $doma again" test $? -eq 0 || e2e_diag "$(cat "$E2E_TMP/$
 e2e_check "region file, link and hugepages in use" in_use || state
 e2e_stop_pid "$E2E_HOST_PID"
 e2e_check "ivshared stopped $doma when its application exited" \
+    e2e_wait_state "$doma" 'shut off' 30
+e2e_check "after that destroy: no region file, no link, hugepages free" released || state
+
+# The application is killed (SIGKILL, no chance to unregister): the same.
+app_start
+e2e_start "$doma"
+e2e_check "virsh start $doma a third time" test $? -eq 0 || e2e_diag "$(cat "$E2E_TMP/$doma.start")"
+{ kill -KILL "$E2E_HOST_PID"; wait "$E2E_HOST_PID"; } 2>/dev/null
+e2e_check "ivshared stopped $doma when its application was killed" \
     e2e_wait_state "$doma" 'shut off' 30
 e2e_check "after that destroy: no region file, no link, hugepages free" released || state
 
