@@ -157,24 +157,30 @@ unsigned ivshare_pool_in_use(const ivshare_pool *p);
 /* Doorbells and host applications ---------------------------------------- */
 
 /*
- * host: become a doorbell peer of the region (connects to ivshared).
- * Not implemented yet: -ENOTSUP.
+ * host: become a doorbell peer of a doorbell region, through ivshared's
+ * socket RUNTIME/REGION.sock; @app is this process's registration, by which
+ * ivshared names the peer in the peer table.  -ENOTSUP for a plain region
+ * or in a guest (there QEMU is the peer), -EALREADY if joined, -ECONNREFUSED
+ * or -ENOENT when ivshared does not serve the region, -EPROTO when it
+ * speaks garbage.  ivshare_close() leaves.
  */
 int ivshare_doorbell_join(ivshare_region *r, ivshare_app *app);
 /* Peer ID of a domain or host application, from the region's peer table. */
 int ivshare_peer_lookup(ivshare_region *r, const char *name, unsigned *peer);
 /*
  * Ring @vector of @peer: count it in the peer's doorbell counters in the
- * peer table and, in a guest, write the BAR0 Doorbell register.  -ENOENT
- * when neither reaches the peer, -EINVAL for a bad peer or vector.
+ * peer table, then, in a guest, write the BAR0 Doorbell register, or on a
+ * joined host, write the peer's eventfd.  -ENOENT when nothing reaches the
+ * peer, -EINVAL for a bad peer or vector.
  */
 int ivshare_doorbell_ring(ivshare_region *r, unsigned peer, unsigned vector);
 /*
  * Wait until @vector of this side was rung since the last wait (or since
- * the region was opened), polling the own doorbell counter adaptively.
- * @timeout_ms 0 only checks, a negative one waits without limit.  0 or
- * -ETIMEDOUT; -ENOTSUP where the own peer ID is unknown (the host, until
- * ivshare_doorbell_join() exists).  One waiter per vector at a time.
+ * the region was opened or joined).  A guest polls its own doorbell counter
+ * adaptively (spinning, then sleeping longer and longer); a joined host
+ * sleeps on its eventfd.  @timeout_ms 0 only checks, a negative one waits
+ * without limit.  0 or -ETIMEDOUT; -ENOTSUP where the own peer ID is
+ * unknown (a host that has not joined).  One waiter per vector at a time.
  */
 int ivshare_doorbell_wait(ivshare_region *r, unsigned vector, int timeout_ms);
 

@@ -132,11 +132,21 @@ struct ivshare_region {
     volatile uint8_t *bar0;         /* guest doorbell registers, or NULL */
     size_t bar0_size;
     int self;                       /* own peer ID, -1 when unknown */
+    struct ivshare_doorbell *db;    /* host: the connection to ivshared, or NULL */
     uint32_t bells_seen[IVSHARE_MAX_VECTORS]; /* own counters at the last wait */
 };
 
 /* Learn the own peer ID (guest: BAR0 IVPosition) and snapshot its bells. */
 void ivshare_doorbell_attach(ivshare_region *r, int self);
+
+/* Host doorbells through ivshared's eventfds (doorbell-host.c). */
+void ivshare_doorbell_close(ivshare_region *r);
+/* Ring @peer's eventfd for @vector (@listed: the peer table lists it); false if we have none. */
+bool ivshare_doorbell_host_ring(ivshare_region *r, unsigned peer, unsigned vector, bool listed);
+/* Sleep on our eventfd of @vector: 0 when rung, -ETIMEDOUT, -ENOTSUP if not joined. */
+int ivshare_doorbell_host_sleep(ivshare_region *r, unsigned vector, int timeout_ms);
+/* Forget rings of @vector already seen through the counters. */
+void ivshare_doorbell_host_drain(ivshare_region *r, unsigned vector);
 
 /*
  * Validate the region at @base (@size bytes mapped) and snapshot its

@@ -87,15 +87,10 @@ void ivshare_doorbell_attach(ivshare_region *r, int self)
                                                 memory_order_acquire);
 }
 
-IVSHARE_EXPORT int ivshare_doorbell_join(ivshare_region *r, ivshare_app *app)
-{
-    return -ENOTSUP;
-}
-
 IVSHARE_EXPORT int ivshare_doorbell_ring(ivshare_region *r, unsigned peer, unsigned vector)
 {
     struct ivshare_peer e;
-    bool rung = false;
+    bool rung = false, listed = false;
 
     if (!r)
         return -EINVAL;
@@ -107,12 +102,14 @@ IVSHARE_EXPORT int ivshare_doorbell_ring(ivshare_region *r, unsigned peer, unsig
     if (peer < r->hdr.peer_count && ivshare_peer_read(r, peer, &e) == 0 &&
         ivshare_peer_valid(&e) && e.id == peer) {
         atomic_fetch_add_explicit(ivshare_peer_bell(r, peer, vector), 1, memory_order_release);
-        rung = true;
+        rung = listed = true;
     }
     if (r->bar0 && r->bar0_size >= IVSHARE_BAR0_DOORBELL + 4) {
         *(volatile uint32_t *)(r->bar0 + IVSHARE_BAR0_DOORBELL) = (peer << 16) | vector;
         rung = true;
     }
+    if (ivshare_doorbell_host_ring(r, peer, vector, listed))
+        rung = true;
     return rung ? 0 : -ENOENT;
 }
 
@@ -138,16 +135,32 @@ IVSHARE_EXPORT int ivshare_doorbell_wait(ivshare_region *r, unsigned vector, int
     if (timeout_ms > 0)
         deadline = ivshare_now_ns() + (int64_t)timeout_ms * 1000000;
 
-    /* adaptive poll: spin briefly, then sleep longer and longer */
+    /* adaptive poll: spin briefly, then sleep longer and longer; a host
+     * peer sleeps on its eventfd instead */
     for (unsigned polls = 0; ; polls++) {
         uint32_t now = atomic_load_explicit(bell, memory_order_acquire);
+        int64_t left_ms = -1;
 
         if (now != r->bells_seen[vector]) {
             r->bells_seen[vector] = now;
+            ivshare_doorbell_host_drain(r, vector);
             return 0;
         }
-        if (timeout_ms == 0 || (timeout_ms > 0 && ivshare_now_ns() >= deadline))
+        if (timeout_ms > 0)
+            left_ms = (deadline - ivshare_now_ns()) / 1000000;
+        if (timeout_ms == 0 || (timeout_ms > 0 && left_ms <= 0))
             return -ETIMEDOUT;
+        if (r->db) {
+            /* wake up now and then: a peer may bump the counter only */
+            int rc = ivshare_doorbell_host_sleep(r, vector, left_ms < 0 || left_ms > 100 ? 100 : (int)left_ms);
+            if (rc == 0) {
+                r->bells_seen[vector] = atomic_load_explicit(bell, memory_order_acquire);
+                return 0;
+            }
+            if (rc != -ETIMEDOUT)
+                return rc;
+            continue;
+        }
         if (polls < IVSHARE_WAIT_SPINS) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();

@@ -285,6 +285,7 @@ IVSHARE_EXPORT void ivshare_close(ivshare_region *r)
         free(r->handles[i]);
     free(r->handles);
     free(r->objects);
+    ivshare_doorbell_close(r);
     if (r->bar0)
         munmap((void *)r->bar0, r->bar0_size);
     if (r->owned)
