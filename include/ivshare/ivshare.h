@@ -174,6 +174,20 @@ int ivshare_peer_lookup(ivshare_region *r, const char *name, unsigned *peer);
  * peer, -EINVAL for a bad peer or vector.
  */
 int ivshare_doorbell_ring(ivshare_region *r, unsigned peer, unsigned vector);
+
+/* A doorbell peer, as ivshared records it in the region's peer table. */
+typedef struct {
+    unsigned id;
+    int host_app;              /* 1: a host application; 0: a domain's QEMU */
+    unsigned vectors;
+    char name[IVSHARE_NAME_MAX + 1];
+} ivshare_peer_info;
+
+/*
+ * The peer in entry @index of the peer table: 0, -ENOENT for a free entry,
+ * -ERANGE past the end of the table, -EAGAIN while it is being rewritten.
+ */
+int ivshare_peer_get_info(ivshare_region *r, unsigned index, ivshare_peer_info *out);
 /*
  * Wait until @vector of this side was rung since the last wait (or since
  * the region was opened or joined).  A guest polls its own doorbell counter

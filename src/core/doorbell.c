@@ -77,6 +77,27 @@ IVSHARE_EXPORT int ivshare_peer_lookup(ivshare_region *r, const char *name, unsi
     return unstable ? -EAGAIN : -ENOENT;
 }
 
+IVSHARE_EXPORT int ivshare_peer_get_info(ivshare_region *r, unsigned index, ivshare_peer_info *out)
+{
+    struct ivshare_peer e;
+    int rc;
+
+    if (!r || !out)
+        return -EINVAL;
+    if (index >= r->hdr.peer_count)
+        return -ERANGE;
+    if ((rc = ivshare_peer_read(r, index, &e)) < 0)
+        return rc;
+    if (!ivshare_peer_valid(&e))
+        return -ENOENT;
+    out->id = e.id;
+    out->host_app = e.kind == IVSHARE_PEER_HOST_APP;
+    out->vectors = e.vectors;
+    memcpy(out->name, e.name, sizeof(out->name));
+    out->name[IVSHARE_NAME_MAX] = '\0';
+    return 0;
+}
+
 void ivshare_doorbell_attach(ivshare_region *r, int self)
 {
     if (self < 0 || (unsigned)self >= r->hdr.peer_count)

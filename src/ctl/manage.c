@@ -65,6 +65,7 @@ typedef struct {
     guint64 size;
     gboolean doorbell;
     char **users;
+    GArray *peers;            /* ivshare_peer_info, doorbell regions */
 } region_status;
 
 static void
@@ -74,6 +75,8 @@ region_status_clear(region_status *s)
     g_free(s->path);
     g_free(s->host_app);
     g_strfreev(s->users);
+    if (s->peers)
+        g_array_unref(s->peers);
 }
 
 static void
@@ -90,6 +93,27 @@ region_status_read(const char *region, const ivshare_conf *conf, region_status *
         s->app_pid = 0;
     s->size = s->path && g_stat(s->path, &st) == 0 ? (guint64)st.st_size : 0;
     s->users = ivshare_region_users(region, conf);
+    s->peers = g_array_new(FALSE, FALSE, sizeof(ivshare_peer_info));
+    if (s->doorbell && s->path) {
+        g_autoptr(ivshare_region) r = NULL;
+        ivshare_peer_info p;
+        int rc = ivshare_path_open(s->path, &r);
+        for (unsigned i = 0; rc == 0 || rc == -ENOENT || rc == -EAGAIN; i++)
+            if ((rc = ivshare_peer_get_info(r, i, &p)) == 0)
+                g_array_append_val(s->peers, p);
+    }
+}
+
+static char *
+peers_text(GArray *peers)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+
+    for (guint i = 0; i < peers->len; i++) {
+        const ivshare_peer_info *p = &g_array_index(peers, ivshare_peer_info, i);
+        g_string_append_printf(text, "%s%u=%s", i ? ", " : "", p->id, p->name);
+    }
+    return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
 static guint64
@@ -142,7 +166,8 @@ ctl_status(ctl_options *opts, int argc, char **argv)
             printf(_("Daemon:     not running\n"));
         printf(_("Hugepages:  %" PRIu64 " of %" PRIu64 " 2M pages in use\n"),
                huge_used, huge_total);
-        printf("\n%-24s %8s %-9s %-24s %s\n", _("REGION"), _("SIZE"), _("DOORBELL"), _("HOST APP"), _("DOMAINS"));
+        printf("\n%-24s %8s %-9s %-24s %-24s %s\n", _("REGION"), _("SIZE"), _("DOORBELL"), _("HOST APP"),
+               _("DOMAINS"), _("PEERS"));
     }
     for (char **region = regions; *region; region++) {
         region_status s = { 0 };
@@ -163,14 +188,25 @@ ctl_status(ctl_options *opts, int argc, char **argv)
             for (char **u = s.users; *u; u++)
                 json_string(&w, NULL, *u);
             json_end_array(&w);
+            json_begin_array(&w, "peers");
+            for (guint i = 0; i < s.peers->len; i++) {
+                const ivshare_peer_info *p = &g_array_index(s.peers, ivshare_peer_info, i);
+                json_begin_object(&w, NULL);
+                json_uint(&w, "id", p->id);
+                json_string(&w, "name", p->name);
+                json_string(&w, "kind", p->host_app ? "host-app" : "domain");
+                json_end_object(&w);
+            }
+            json_end_array(&w);
             json_end_object(&w);
         } else {
             g_autofree char *size = ivshare_format_size(s.size);
             g_autofree char *users = g_strjoinv(", ", s.users);
             g_autofree char *app = s.app_pid ? g_strdup_printf(_("%s (process %d)"), s.host_app, s.app_pid)
                                              : g_strdup_printf(_("%s (not running)"), s.host_app);
-            printf("%-24s %8s %-9s %-24s %s\n", s.name, size, s.doorbell ? _("yes") : _("no"), app,
-                   *users ? users : "-");
+            g_autofree char *peers = peers_text(s.peers);
+            printf("%-24s %8s %-9s %-24s %-24s %s\n", s.name, size, s.doorbell ? _("yes") : _("no"), app,
+                   *users ? users : "-", *peers ? peers : "-");
         }
         region_status_clear(&s);
     }

@@ -114,6 +114,18 @@ test_ping_pong(fixture *f, gconstpointer data)
     g_assert_cmpint(ivshare_peer_lookup(a, "pktgen", &peer_a), ==, 0);
     g_assert_cmpuint(peer_a, ==, 0);
     g_assert_cmpint(ivshare_doorbell_wait(b, 0, 0), ==, -ETIMEDOUT);
+    {
+        ivshare_peer_info p;
+        for (unsigned i = 0; i < 2; i++) {
+            g_assert_cmpint(ivshare_peer_get_info(a, i, &p), ==, 0);
+            g_assert_cmpuint(p.id, ==, i);
+            g_assert_cmpstr(p.name, ==, "pktgen");
+            g_assert_true(p.host_app);
+            g_assert_cmpuint(p.vectors, ==, 2);
+        }
+        g_assert_cmpint(ivshare_peer_get_info(a, 2, &p), ==, -ENOENT);
+        g_assert_cmpint(ivshare_peer_get_info(a, IVSHARE_PEER_SLOTS, &p), ==, -ERANGE);
+    }
 
     start = g_get_monotonic_time();
     for (int i = 0; i < 1000; i++) {
