@@ -105,10 +105,24 @@ ivshared_apps_rescan(ivshared *d)
         app_gone(d, g_ptr_array_index(gone, i), "unregistered");
 }
 
-static void
-on_apps_changed(GFileMonitor *m, GFile *file, GFile *other, GFileMonitorEvent event, gpointer data)
+GFileMonitor *
+ivshared_watch_dir(ivshared *d, const char *sub, GCallback changed, GError **error)
 {
-    ivshared_apps_rescan(data);
+    g_autofree char *dir = g_build_filename(d->conf->runtime_dir, sub, NULL);
+    g_autoptr(GFile) file = g_file_new_for_path(dir);
+    GFileMonitor *m;
+
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        int err = errno;
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                    _("cannot create directory '%s': %s"), dir, g_strerror(err));
+        return NULL;
+    }
+    if (!(m = g_file_monitor_directory(file, G_FILE_MONITOR_NONE, NULL, error)))
+        return NULL;
+    g_file_monitor_set_rate_limit(m, 20);
+    g_signal_connect_swapped(m, "changed", changed, d);
+    return m;
 }
 
 static gboolean
@@ -121,20 +135,9 @@ on_rescan(gpointer data)
 gboolean
 ivshared_apps_start(ivshared *d, GError **error)
 {
-    g_autofree char *dir = g_build_filename(d->conf->runtime_dir, "apps", NULL);
-    g_autoptr(GFile) file = g_file_new_for_path(dir);
-
-    if (g_mkdir_with_parents(dir, 0755) < 0) {
-        int err = errno;
-        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
-                    _("cannot create directory '%s': %s"), dir, g_strerror(err));
-        return FALSE;
-    }
     d->apps = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)app_free);
-    if (!(d->apps_monitor = g_file_monitor_directory(file, G_FILE_MONITOR_NONE, NULL, error)))
+    if (!(d->apps_monitor = ivshared_watch_dir(d, "apps", G_CALLBACK(ivshared_apps_rescan), error)))
         return FALSE;
-    g_file_monitor_set_rate_limit(d->apps_monitor, 50);
-    g_signal_connect(d->apps_monitor, "changed", G_CALLBACK(on_apps_changed), d);
     /* inotify misses nothing we rely on, but a lock taken after the last
      * event is only seen by looking again */
     d->rescan_id = g_timeout_add(RESCAN_INTERVAL_MS, on_rescan, d);

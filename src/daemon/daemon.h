@@ -42,6 +42,12 @@ struct ivshared {
     int lock_fd;
 };
 
+/*
+ * Watch RUNTIME/SUB (created if missing), calling @changed with @d on any
+ * change: the monitor, or NULL with an error.
+ */
+GFileMonitor *ivshared_watch_dir(ivshared *d, const char *sub, GCallback changed, GError **error);
+
 /* apps.c */
 gboolean ivshared_apps_start(ivshared *d, GError **error);
 void ivshared_apps_stop(ivshared *d);

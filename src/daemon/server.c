@@ -495,29 +495,12 @@ sync_servers(ivshared *d)
     }
 }
 
-static void
-on_regions_changed(GFileMonitor *m, GFile *file, GFile *other, GFileMonitorEvent event, gpointer data)
-{
-    sync_servers(data);
-}
-
 gboolean
 ivshared_servers_start(ivshared *d, GError **error)
 {
-    g_autofree char *dir = g_build_filename(d->conf->runtime_dir, "regions", NULL);
-    g_autoptr(GFile) file = g_file_new_for_path(dir);
-
-    if (g_mkdir_with_parents(dir, 0755) < 0) {
-        int err = errno;
-        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
-                    _("cannot create directory '%s': %s"), dir, g_strerror(err));
-        return FALSE;
-    }
     d->servers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)ivshared_server_free);
-    if (!(d->regions_monitor = g_file_monitor_directory(file, G_FILE_MONITOR_NONE, NULL, error)))
+    if (!(d->regions_monitor = ivshared_watch_dir(d, "regions", G_CALLBACK(sync_servers), error)))
         return FALSE;
-    g_file_monitor_set_rate_limit(d->regions_monitor, 20);
-    g_signal_connect(d->regions_monitor, "changed", G_CALLBACK(on_regions_changed), d);
     sync_servers(d);
     return TRUE;
 }
