@@ -143,6 +143,28 @@ static const mcase cases[] = {
       "ivshare: @DIR@/other.conf: [paths] runtime-dir must be an absolute path, not 'relative/run'\n" },
     { "hook/settings-unknown-key", HOOK, { "vm1", "release", "end", "-" }, NULL, "[paths]\nfoo=bar\n", 1,
       "ivshare: @DIR@/other.conf: unknown key 'foo' in group [paths]\n" },
+    { "hook/settings-negative-timeout", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>",
+      "[daemon]\nshutdown-timeout=-5\n", 1,
+      "ivshare: @DIR@/other.conf: [daemon] shutdown-timeout must be a number of seconds between 1 and 3600, "
+      "not '-5'\n" },
+    { "hook/settings-huge-timeout", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>",
+      "[daemon]\nshutdown-timeout=99999999999999999999\n", 1,
+      "ivshare: @DIR@/other.conf: [daemon] shutdown-timeout must be a number of seconds between 1 and 3600, "
+      "not '99999999999999999999'\n" },
+    { "hook/settings-bad-policy", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>",
+      "[daemon]\non-host-app-exit=explode\n", 1,
+      "ivshare: @DIR@/other.conf: [daemon] on-host-app-exit must be 'destroy' or 'shutdown', not 'explode'\n" },
+    { "hook/settings-empty-path", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>",
+      "[paths]\nhugepage-dir=\n", 1,
+      "ivshare: @DIR@/other.conf: [paths] hugepage-dir must be an absolute path, not ''\n" },
+    { "hook/settings-empty-user", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>", "[qemu]\nuser=\n", 1,
+      "ivshare: @DIR@/other.conf: [qemu] user must be a user or group name, not ''\n" },
+    { "hook/settings-unknown-group", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>", "[unknown]\nx=1\n", 1,
+      "ivshare: @DIR@/other.conf: unknown group [unknown]; expected [paths], [qemu] or [daemon]\n" },
+    { "hook/settings-not-utf8", HOOK, { "vm1", "prepare", "begin", "-" }, "<domain/>",
+      "[paths]\nlink-dir=/l\xffx\n", 1,
+      "ivshare: @DIR@/other.conf: [paths] link-dir: Key file contains key \u201clink-dir\u201d with value "
+      "\u201c/l\uFFFDx\u201d which is not UTF-8\n" },
     { "hook/settings-unknown-op", HOOK, { "vm1", "stopped", "end", "-" }, NULL, "[paths\n", 0, "" },
 
     /* ivsharectl: usage */
