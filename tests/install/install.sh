@@ -90,6 +90,22 @@ if [ "${opt[man]}" = yes ]; then
                 man5/ivshare-description.5 man8/ivshared.8; do
         check "man page $page" test -s "$mandir/$page"
     done
+    # man FUNCTION: one link into libivshare(3) per function of the header
+    missing=()
+    for f in $(grep -oE '\bivshare_[a-z_]+\(' "$includedir/ivshare/ivshare.h" | tr -d '(' | sort -u); do
+        grep -qx '.so man3/libivshare.3' "$mandir/man3/$f.3" 2>/dev/null || missing+=("$f")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        ok "man3/FUNCTION.3 links to libivshare(3) for every function of ivshare.h"
+    else
+        not_ok "man3/FUNCTION.3 links missing (add them to docs/meson.build): ${missing[*]}"
+    fi
+    if MANPATH=$mandir man -w ivshare_ring_enqueue 2>/dev/null | grep -q 'man3/libivshare.3' &&
+       MANPATH=$mandir MANWIDTH=80 man ivshare_ring_enqueue 2>/dev/null | grep -q 'ivshare_pool_get'; then
+        ok "man ivshare_ring_enqueue shows libivshare(3)"
+    else
+        not_ok "man ivshare_ring_enqueue shows libivshare(3)"
+    fi
 else
     skip "man pages" "scdoc was not found: the build has no man pages"
 fi
