@@ -107,7 +107,7 @@ if [ "${opt[man]}" = yes ]; then
         not_ok "man ivshare_ring_enqueue shows libivshare(3)"
     fi
 else
-    skip "man pages" "scdoc was not found: the build has no man pages"
+    skip "man pages" "the build has no man pages (no scdoc, or -Dman=disabled)"
 fi
 
 # Nothing may land in /etc/ivshare: that is the administrator's.

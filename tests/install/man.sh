@@ -15,7 +15,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
 
 if [ "$#" -eq 0 ]; then
-    echo "1..0 # SKIP scdoc was not found: the build has no man pages"
+    echo "1..0 # SKIP the build has no man pages (no scdoc, or -Dman=disabled)"
     exit 0
 fi
 if ! command -v groff >/dev/null; then
