@@ -412,17 +412,30 @@ test_hook_killed(fixture *f, gconstpointer data)
     close(daemon_lock);
 }
 
-/* Everything the region left in the runtime directory, the links and its file directory. */
-static void
+/*
+ * Everything the region left in the runtime directory, the links and its
+ * file directory is gone, but for an empty user directory (a release
+ * killed between removing the last user and the directory leaves it; it
+ * means no user).  TRUE if there was one; it is removed.
+ */
+static gboolean
 assert_all_gone(fixture *f)
 {
     g_autofree char *users = g_build_filename(f->env.conf->runtime_dir, "users", NULL);
+    g_autofree char *region_users = g_build_filename(users, REGION, NULL);
     g_autofree char *regions = g_build_filename(f->env.conf->runtime_dir, "regions", NULL);
+    gboolean empty_dir = FALSE;
 
     g_assert_cmpuint(test_dir_count(f->dir), ==, 0);
     g_assert_cmpuint(test_dir_count(f->env.conf->link_dir), ==, 0);
+    if (g_file_test(region_users, G_FILE_TEST_IS_DIR)) {
+        g_assert_cmpuint(test_dir_count(region_users), ==, 0);
+        g_assert_cmpint(rmdir(region_users), ==, 0);
+        empty_dir = TRUE;
+    }
     g_assert_cmpuint(test_dir_count(users), ==, 0);
     g_assert_cmpuint(test_dir_count(regions), ==, 0);
+    return empty_dir;
 }
 
 /*
@@ -438,7 +451,7 @@ test_release_killed(fixture *f, gconstpointer data)
     guint n = trials();
     gint64 start = g_get_monotonic_time();
     gint64 typical = 2000;
-    guint dangling = 0, kept = 0, stale_links = 0;
+    guint dangling = 0, kept = 0, stale_links = 0, empty_dirs = 0;
     int daemon_lock;
 
     if (!f->env.conf)
@@ -490,13 +503,13 @@ test_release_killed(fixture *f, gconstpointer data)
         g_clear_pointer(&app, ivshare_app_unregister);
         g_assert_true(ivshare_region_remove_unused(REGION, f->env.conf, &error));
         g_assert_no_error(error);
-        assert_all_gone(f);
+        empty_dirs += assert_all_gone(f);
     }
     g_test_message("hook release killed: %u trials in %.1f s; %u killed, %u finished first; "
                    "afterwards %u with the region file, %u with a record but no file; "
-                   "%u links a second release left in place",
+                   "%u links a second release left in place; %u empty user directories left",
                    n, (g_get_monotonic_time() - start) / 1e6, o.killed, o.finished, kept, dangling,
-                   stale_links);
+                   stale_links, empty_dirs);
     g_assert_cmpuint(o.killed + o.finished, ==, n);
     close(daemon_lock);
     if (stale_links > 0)
