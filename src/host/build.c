@@ -150,8 +150,12 @@ preallocate(const ivshare_region_desc *r, int fd, void *mem, guint64 size, GErro
 
     if (r->numa_node >= 0) {
         unsigned long mask[16] = { 0 };
-        if ((guint)r->numa_node >= sizeof(mask) * 8) {
-            err = EINVAL;
+        g_autofree char *node = g_strdup_printf("/sys/devices/system/node/node%d", r->numa_node);
+        if ((guint)r->numa_node >= sizeof(mask) * 8 || !g_file_test(node, G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_RESOURCE,
+                        _("region '%s' asks for NUMA node %d, which this host does not have"),
+                        r->name, r->numa_node);
+            return FALSE;
         } else {
             mask[r->numa_node / (8 * sizeof(long))] |= 1UL << (r->numa_node % (8 * sizeof(long)));
             /* MPOL_BIND = 2 */

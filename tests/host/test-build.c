@@ -241,6 +241,81 @@ test_not_hugetlbfs(fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "is not on a hugetlbfs mount"));
 }
 
+/* The NUMA nodes holding @path's pages in this process, from numa_maps. */
+static char *
+numa_nodes_of(const char *path)
+{
+    g_autofree char *maps = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    g_assert_true(g_file_get_contents("/proc/self/numa_maps", &maps, NULL, NULL));
+    lines = g_strsplit(maps, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (!strstr(*l, path))
+            continue;
+        g_autoptr(GString) nodes = g_string_new(NULL);
+        g_auto(GStrv) words = g_strsplit(*l, " ", -1);
+        for (char **w = words; *w; w++)
+            if ((*w)[0] == 'N' && g_ascii_isdigit((*w)[1]))
+                g_string_append_printf(nodes, "%s%.*s", nodes->len ? "," : "", (int)strcspn(*w, "="), *w);
+        return g_string_free(g_steal_pointer(&nodes), FALSE);
+    }
+    return NULL;
+}
+
+static void
+test_numa_node(fixture *f, gconstpointer data)
+{
+    static const char xml[] =
+        "<ivshare:shared-memory xmlns:ivshare='https://ivshare.dev/xmlns/domain/1'>"
+        "<ivshare:region name='fastpath' host-app='pktgen' numa-node='0'>"
+        "<ivshare:memzone name='z' size='4M'/></ivshare:region></ivshare:shared-memory>";
+    g_autoptr(ivshare_desc) d = NULL;
+    g_autoptr(ivshare_region) r = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *nodes = NULL;
+    void *zone;
+    size_t len;
+
+    if (!data) {
+        g_test_skip(hugetlbfs_missing);
+        return;
+    }
+    d = test_desc_xml(xml, "numa.xml");
+    build_ok(f, d, IVSHARE_BUILD_CREATED);
+    path = ivshare_conf_region_path(f->conf, "fastpath", IVSHARE_BACKING_HUGEPAGES);
+    g_assert_cmpint(ivshare_path_open(path, &r), ==, 0);
+    g_assert_cmpint(ivshare_memzone_lookup(r, "z", &zone, &len), ==, 0);
+    ((volatile char *)zone)[0] = 1; /* the mapping holds pages: numa_maps lists them */
+    nodes = numa_nodes_of(path);
+    g_test_message("pages of the region are on node(s) %s", nodes);
+    g_assert_cmpstr(nodes, ==, "N0");
+}
+
+static void
+test_numa_node_missing(fixture *f, gconstpointer data)
+{
+    static const char xml[] =
+        "<ivshare:shared-memory xmlns:ivshare='https://ivshare.dev/xmlns/domain/1'>"
+        "<ivshare:region name='fastpath' host-app='pktgen' numa-node='63'>"
+        "<ivshare:memzone name='z' size='4M'/></ivshare:region></ivshare:shared-memory>";
+    g_autoptr(ivshare_desc) d = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (!data) {
+        g_test_skip(hugetlbfs_missing);
+        return;
+    }
+    if (g_file_test("/sys/devices/system/node/node63", G_FILE_TEST_IS_DIR)) {
+        g_test_skip("this host has a NUMA node 63");
+        return;
+    }
+    d = test_desc_xml(xml, "numa.xml");
+    g_assert_false(ivshare_region_build(first_region(d), d->source, f->conf, NULL, &error));
+    g_assert_cmpstr(error->message, ==, "region 'fastpath' asks for NUMA node 63, which this host does not have");
+    g_assert_cmpuint(test_dir_count(f->conf->hugepage_dir), ==, 0);
+}
+
 #define MESSAGES 1000000u
 
 /* Child: echo MESSAGES messages from to-guest back through to-host. */
@@ -349,6 +424,8 @@ main(int argc, char **argv)
     ADD("/build/not-hugetlbfs", test_not_hugetlbfs, NULL);
     ADD("/build/hugetlbfs", test_hugetlbfs, huge);
     ADD("/build/hugetlbfs-short", test_hugetlbfs_short, huge);
+    ADD("/build/numa-node", test_numa_node, huge);
+    ADD("/build/numa-node-missing", test_numa_node_missing, huge);
     ADD("/build/million/shm", test_million_shm, NULL);
     ADD("/build/million/hugetlbfs", test_million_hugetlbfs, huge);
 #undef ADD
