@@ -42,6 +42,8 @@ typedef struct {
     guint got_new;            /* the new region was in place */
     guint stale_user;         /* a user record without its link */
     guint temp_link;          /* a leftover LINK.tmp */
+    guint stray_user;         /* a user record that names no domain */
+    guint stray_record;       /* a region record that names no region */
     guint64 temp_bytes;       /* memory the leftover temporaries held */
 } outcomes;
 
@@ -233,6 +235,26 @@ check_region_dir(fixture *f, const guint64 *fps, guint n_fps, outcomes *o)
             g_error("unexpected file '%s' in the region directory", name);
         }
     }
+    /*
+     * The runtime records: the link, REGION.info and a leftover link
+     * REGION.tmp.  A build killed while it saves REGION.info leaves
+     * g_file_set_contents()'s temporary REGION.info.XXXXXX, which
+     * ivshare_region_list() then lists as a region: counted and removed.
+     */
+    {
+        g_autofree char *records = g_build_filename(f->env.conf->runtime_dir, "regions", NULL);
+        g_autoptr(GDir) rd = g_dir_open(records, 0, NULL);
+        while (rd && (name = g_dir_read_name(rd))) {
+            g_autofree char *file = g_build_filename(records, name, NULL);
+            if (g_str_equal(name, REGION) || g_str_equal(name, REGION ".info") ||
+                g_str_equal(name, REGION ".tmp"))
+                continue;
+            g_assert_true(g_str_has_prefix(name, REGION ".info.") &&
+                          strlen(name) == strlen(REGION ".info.XXXXXX"));
+            o->stray_record++;
+            g_assert_cmpint(unlink(file), ==, 0);
+        }
+    }
     /* the runtime link, when there is one, leads to the region in place */
     if (target) {
         g_assert_cmpstr(target, ==, path);
@@ -242,6 +264,17 @@ check_region_dir(fixture *f, const guint64 *fps, guint n_fps, outcomes *o)
         }
     }
     return in_place;
+}
+
+static void
+stray_record_defect(const outcomes *o)
+{
+    if (o->stray_record == 0)
+        return;
+    g_test_message("%u stray region records", o->stray_record);
+    g_test_incomplete("known defect: a build killed while it saves RUNTIME/regions/REGION.info leaves "
+                      "REGION.info.XXXXXX (g_file_set_contents' temporary), which ivshare_region_list() "
+                      "lists as a region (src/host/build.c)");
 }
 
 static void
@@ -299,6 +332,7 @@ test_build_killed(fixture *f, gconstpointer data)
                    n, (g_get_monotonic_time() - start) / 1e6, typical / 1e3, o.killed, o.finished, o.no_file,
                    o.kept_old, o.got_new, o.temp_left, o.temp_complete, o.temp_bytes / 1048576.0);
     g_assert_cmpuint(o.killed + o.finished, ==, n);
+    stray_record_defect(&o);
     /* the kills must have landed at different points to mean anything */
     if (n >= 100) {
         g_assert_cmpuint(o.killed, >, 0);
@@ -321,6 +355,29 @@ domain_xml(fixture *f, guint k)
 
     g_assert_no_error(error);
     return out;
+}
+
+/*
+ * The user records of the region name domain vm1 only.  A prepare killed
+ * while it writes vm1's record leaves g_file_set_contents()'s temporary
+ * (vm1.XXXXXX), which then counts as a domain using the region for good;
+ * such strays are counted and removed.
+ */
+static void
+check_users(fixture *f, outcomes *o)
+{
+    g_autofree char *dir = g_build_filename(f->env.conf->runtime_dir, "users", REGION, NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_str_equal(name, "vm1"))
+            continue;
+        g_assert_true(g_str_has_prefix(name, "vm1.") && strlen(name) == strlen("vm1.XXXXXX"));
+        o->stray_user++;
+        g_assert_cmpint(unlink(path), ==, 0);
+    }
 }
 
 /* Every entry of the link directory is a link to a complete region, or a leftover LINK.tmp. */
@@ -383,6 +440,7 @@ test_hook_killed(fixture *f, gconstpointer data)
         if (check_region_dir(f, &fp, 1, &o) < 0)
             o.no_file++;
         check_links(f, &fp, 1, &o);
+        check_users(f, &o);
 
         /* the next prepare succeeds, and the domain's release undoes it */
         g_assert_true(ivshare_hook_prepare("vm1", xml, strlen(xml), f->env.conf, &error));
@@ -402,12 +460,18 @@ test_hook_killed(fixture *f, gconstpointer data)
     }
     g_test_message("hook prepare killed: %u trials in %.1f s; %u killed, %u finished first; "
                    "%u without a region file; %u temporaries (%.1f MiB) and %u temporary links left behind; "
-                   "%u user records left without a link",
+                   "%u user records left without a link; %u stray user records",
                    n, (g_get_monotonic_time() - start) / 1e6, o.killed, o.finished, o.no_file,
-                   o.temp_left, o.temp_bytes / 1048576.0, o.temp_link, o.stale_user);
+                   o.temp_left, o.temp_bytes / 1048576.0, o.temp_link, o.stale_user, o.stray_user);
     g_assert_cmpuint(o.killed + o.finished, ==, n);
     if (n >= 100)
         g_assert_cmpuint(o.killed, >, 0);
+    stray_record_defect(&o);
+    if (o.stray_user > 0)
+        g_test_incomplete("known defect: a prepare killed while it records its domain as a user leaves "
+                          "RUNTIME/users/REGION/DOMAIN.XXXXXX (g_file_set_contents' temporary), which "
+                          "ivshare_region_users() lists as a domain: the region stays in use for good, "
+                          "its link is never removed and it cannot be rebuilt (src/host/build.c)");
     ivshare_app_unregister(app);
     close(daemon_lock);
 }
@@ -586,6 +650,7 @@ test_concurrent_builders(fixture *f, gconstpointer data)
                    "%u temporaries left behind",
                    BUILDERS, n, (g_get_monotonic_time() - start) / 1e6, o.killed, o.finished,
                    winners[0], winners[1], winners[2], winners[3], o.temp_left);
+    stray_record_defect(&o);
 }
 
 int
