@@ -123,6 +123,30 @@ static inline size_t e2e_stats_check(const volatile uint8_t *zone, size_t len, u
     return bad;
 }
 
+/*
+ * Doorbell round trips use the start of the stats memzone: the guest
+ * stores a request number and rings the host on vector 0; the host stores
+ * the same number as its answer and rings the guest on vector 1.  A lost
+ * or coalesced doorbell only delays a round: the guest rings again.
+ */
+#define E2E_BELL_TO_HOST  0u
+#define E2E_BELL_TO_GUEST 1u
+
+typedef struct {
+    uint32_t request;     /* written by the guest */
+    uint32_t answer;      /* written by the host */
+} e2e_bell_zone;
+
+static inline uint32_t e2e_load32(const void *p)
+{
+    return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
+}
+
+static inline void e2e_store32(void *p, uint32_t v)
+{
+    __atomic_store_n((uint32_t *)p, v, __ATOMIC_RELEASE);
+}
+
 /* Monotonic milliseconds. */
 static inline int64_t e2e_now_ms(void)
 {

@@ -501,13 +501,14 @@ e2e_wait_pid() {
 
 # ivshare descriptions ---------------------------------------------------
 
-# e2e_description REGION APP [SLOTS]: the ivshare description of an e2e
-# region (the objects e2e-guest and e2e-host use), for <metadata>.
+# e2e_description REGION APP [SLOTS [ATTRIBUTES]]: the ivshare description
+# of an e2e region (the objects e2e-guest and e2e-host use), for <metadata>;
+# ATTRIBUTES are more attributes of the region element.
 e2e_description() {
     local slots=${3:-4096}
     cat <<EOF2
     <ivshare:shared-memory xmlns:ivshare="https://ivshare.dev/xmlns/domain/1">
-      <ivshare:region name="$1" host-app="$2">
+      <ivshare:region name="$1" host-app="$2"${4:+ $4}>
         <ivshare:ring name="to-guest" slot-size="256" slots="$slots"/>
         <ivshare:ring name="to-host" slot-size="256" slots="$slots"/>
         <ivshare:ring name="vm2vm" slot-size="64" slots="1024"/>

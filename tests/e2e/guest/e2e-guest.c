@@ -21,6 +21,7 @@
 typedef struct {
     const char *region;
     const char *path;        /* -p: a region file, for runs on the host */
+    const char *app;         /* -a: the host application, for doorbells */
     uint32_t count;
     int timeout_ms;          /* longest wait without progress */
     unsigned idle_s;
@@ -30,14 +31,15 @@ typedef struct {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: e2e-guest [-r REGION | -p FILE] [-n COUNT] [-t SECONDS] [-s SECONDS] MODE...\n"
+            "Usage: e2e-guest [-r REGION | -p FILE] [-a APP] [-n COUNT] [-t SECONDS] [-s SECONDS] MODE...\n"
             "Modes, run in order:\n"
             "  list        print every ivshmem device and the region it holds\n"
             "  echo        receive COUNT messages on '" E2E_RING_TO_GUEST "', reply to each on\n"
             "              '" E2E_RING_TO_HOST "', fill memzone '" E2E_MEMZONE "'\n"
             "  vm2vm-send  send COUNT stamped '" E2E_POOL "' buffers through ring '" E2E_RING_VM2VM "'\n"
             "  vm2vm-recv  receive and check COUNT buffers from ring '" E2E_RING_VM2VM "'\n"
-            "  idle        wait -s SECONDS with the region open\n");
+            "  idle        wait -s SECONDS with the region open\n"
+            "  bell        COUNT doorbell round trips with host application -a APP\n");
 }
 
 /* Read a small sysfs file of @dev into @buf. */
@@ -325,6 +327,65 @@ static int mode_vm2vm_recv(e2e_guest *g)
     return rc < 0 || errors || got != g->count;
 }
 
+/* Ring the host (BAR0 Doorbell register), wait for its doorbell back. */
+static int mode_bell(e2e_guest *g)
+{
+    e2e_bell_zone *z;
+    size_t zone_len;
+    unsigned peer, rings = 0, retries = 0;
+    int64_t t0, deadline;
+    void *zone;
+    int rc;
+
+    if (open_region(g))
+        return 1;
+    rc = ivshare_memzone_lookup(g->r, E2E_MEMZONE, &zone, &zone_len);
+    if (rc < 0 || zone_len < sizeof(*z)) {
+        printf("e2e-guest: bell: no usable memzone '%s'\n", E2E_MEMZONE);
+        return 1;
+    }
+    z = zone;
+    /* the host application appears in the peer table once it has joined */
+    deadline = e2e_now_ms() + g->timeout_ms;
+    while ((rc = ivshare_peer_lookup(g->r, g->app, &peer)) < 0 && e2e_now_ms() < deadline)
+        usleep(10000);
+    if (rc < 0) {
+        printf("e2e-guest: bell: host application '%s' is not a peer: %s\n", g->app,
+               ivshare_strerror(rc));
+        return 1;
+    }
+    printf("e2e-guest: bell: host application '%s' is peer %u\n", g->app, peer);
+    t0 = e2e_now_ms();
+    for (uint32_t seq = 1; seq <= g->count; seq++) {
+        e2e_store32(&z->request, seq);
+        deadline = e2e_now_ms() + g->timeout_ms;
+        for (;;) {
+            rc = ivshare_doorbell_ring(g->r, peer, E2E_BELL_TO_HOST);
+            if (rc < 0) {
+                printf("e2e-guest: bell: ringing peer %u: %s\n", peer, ivshare_strerror(rc));
+                return 1;
+            }
+            rings++;
+            rc = ivshare_doorbell_wait(g->r, E2E_BELL_TO_GUEST, 1000);
+            if (rc < 0 && rc != -ETIMEDOUT) {
+                printf("e2e-guest: bell: waiting: %s\n", ivshare_strerror(rc));
+                return 1;
+            }
+            if (e2e_load32(&z->answer) == seq)
+                break;
+            if (e2e_now_ms() > deadline) {
+                printf("e2e-guest: bell: no answer to round %" PRIu32 " within %d s\n",
+                       seq, g->timeout_ms / 1000);
+                return 1;
+            }
+            retries += rc == -ETIMEDOUT;
+        }
+    }
+    printf("e2e-guest: bell: %" PRIu32 " round trips, %u doorbells rung, %u waits timed out, %"
+           PRId64 " ms\n", g->count, rings, retries, e2e_now_ms() - t0);
+    return 0;
+}
+
 static int mode_idle(e2e_guest *g)
 {
     if (open_region(g))
@@ -337,14 +398,15 @@ static int mode_idle(e2e_guest *g)
 
 int main(int argc, char **argv)
 {
-    e2e_guest g = { .region = "fastpath", .count = 10000, .timeout_ms = 120000, .idle_s = 10 };
+    e2e_guest g = { .region = "fastpath", .app = NULL, .count = 10000, .timeout_ms = 120000, .idle_s = 10 };
     int opt, failed = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    while ((opt = getopt(argc, argv, "r:p:n:t:s:h")) != -1) {
+    while ((opt = getopt(argc, argv, "r:p:a:n:t:s:h")) != -1) {
         switch (opt) {
         case 'r': g.region = optarg; break;
         case 'p': g.path = optarg; break;
+        case 'a': g.app = optarg; break;
         case 'n': g.count = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 't': g.timeout_ms = atoi(optarg) * 1000; break;
         case 's': g.idle_s = (unsigned)atoi(optarg); break;
@@ -365,6 +427,13 @@ int main(int argc, char **argv)
             failed = mode_vm2vm_send(&g);
         else if (strcmp(argv[i], "vm2vm-recv") == 0)
             failed = mode_vm2vm_recv(&g);
+        else if (strcmp(argv[i], "bell") == 0) {
+            if (!g.app) {
+                fprintf(stderr, "e2e-guest: mode 'bell' needs -a APP\n");
+                return 2;
+            }
+            failed = mode_bell(&g);
+        }
         else if (strcmp(argv[i], "idle") == 0)
             failed = mode_idle(&g);
         else {

@@ -23,6 +23,7 @@ static char *opt_ready_file;
 static gint opt_count = 10000;
 static gint opt_timeout = 300;
 static gboolean opt_linger;
+static char *opt_peer;
 
 static const GOptionEntry entries[] = {
     { "app", 'a', 0, G_OPTION_ARG_STRING, &opt_app, "Register as host application APP", "APP" },
@@ -31,6 +32,7 @@ static const GOptionEntry entries[] = {
     { "count", 'n', 0, G_OPTION_ARG_INT, &opt_count, "Messages to send (10000)", "N" },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &opt_timeout, "Longest wait without progress (300)", "SECONDS" },
     { "ready-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ready_file, "Create FILE once registered", "FILE" },
+    { "peer", 0, 0, G_OPTION_ARG_STRING, &opt_peer, "bell: the domain to answer", "DOMAIN" },
     { "linger", 'l', 0, G_OPTION_ARG_NONE, &opt_linger,
       "echo: stay registered after the exchange until SIGTERM (ivshared stops the domains of an application that exits)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -149,6 +151,86 @@ static gboolean check_stats(ivshare_region *r)
     return bad == 0;
 }
 
+/* Poll the peer table for @name, at most opt_timeout seconds. */
+static gboolean wait_peer(ivshare_region *r, const char *name, unsigned *peer)
+{
+    gint64 deadline = e2e_now_ms() + (gint64)opt_timeout * 1000;
+    int rc;
+
+    while ((rc = ivshare_peer_lookup(r, name, peer)) < 0 && e2e_now_ms() < deadline)
+        g_usleep(10000);
+    if (rc < 0)
+        g_printerr("e2e-host: '%s' is not a doorbell peer of the region: %s\n", name,
+                   ivshare_strerror(rc));
+    return rc == 0;
+}
+
+/* Answer opt_count doorbell rounds of the guest (see e2e-proto.h). */
+static gboolean bell(ivshare_region *r, ivshare_app *app)
+{
+    guint32 last = 0, wakeups = 0, polls = 0;
+    gint64 t0, deadline;
+    e2e_bell_zone *z;
+    unsigned peer;
+    size_t len;
+    void *zone;
+    int rc;
+
+    if ((rc = ivshare_doorbell_join(r, app)) < 0) {
+        g_printerr("e2e-host: cannot join the doorbells of the region: %s\n", ivshare_strerror(rc));
+        return FALSE;
+    }
+    if ((rc = ivshare_memzone_lookup(r, E2E_MEMZONE, &zone, &len)) < 0 || len < sizeof(*z)) {
+        g_printerr("e2e-host: no usable memzone '%s'\n", E2E_MEMZONE);
+        return FALSE;
+    }
+    z = zone;
+    g_print("e2e-host: joined the doorbells; waiting for domain '%s'\n", opt_peer);
+    if (!wait_peer(r, opt_peer, &peer))
+        return FALSE;
+    g_print("e2e-host: domain '%s' is peer %u\n", opt_peer, peer);
+    t0 = e2e_now_ms();
+    deadline = t0 + (gint64)opt_timeout * 1000;
+    while (last < (guint32)opt_count) {
+        guint32 req;
+
+        rc = ivshare_doorbell_wait(r, E2E_BELL_TO_HOST, 1000);
+        if (rc < 0 && rc != -ETIMEDOUT) {
+            g_printerr("e2e-host: waiting for a doorbell: %s\n", ivshare_strerror(rc));
+            return FALSE;
+        }
+        req = e2e_load32(&z->request);
+        if (rc == 0)
+            wakeups++;
+        else if (req == last)
+            polls++;
+        if (rc < 0 && req == last) {
+            if (e2e_now_ms() > deadline) {
+                g_printerr("e2e-host: no doorbell for %d s after round %" G_GUINT32_FORMAT "\n",
+                           opt_timeout, last);
+                return FALSE;
+            }
+            continue;
+        }
+        if (req != last + 1 && req != last) {
+            g_printerr("e2e-host: round %" G_GUINT32_FORMAT " follows round %" G_GUINT32_FORMAT "\n",
+                       req, last);
+            return FALSE;
+        }
+        e2e_store32(&z->answer, req);
+        if ((rc = ivshare_doorbell_ring(r, peer, E2E_BELL_TO_GUEST)) < 0) {
+            g_printerr("e2e-host: ringing peer %u: %s\n", peer, ivshare_strerror(rc));
+            return FALSE;
+        }
+        last = req;
+        deadline = e2e_now_ms() + (gint64)opt_timeout * 1000;
+    }
+    g_print("e2e-host: bell: %" G_GUINT32_FORMAT " round trips answered, woken %" G_GUINT32_FORMAT
+            " times by a doorbell, %" G_GUINT32_FORMAT " idle waits, %" G_GINT64_FORMAT " ms\n",
+            last, wakeups, polls, e2e_now_ms() - t0);
+    return TRUE;
+}
+
 static gboolean on_signal(gpointer loop)
 {
     g_main_loop_quit(loop);
@@ -175,7 +257,7 @@ static void hold(void)
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GOptionContext) ctx = g_option_context_new("echo|hold");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("echo|bell|hold");
     g_autoptr(GError) error = NULL;
     ivshare_app *app = NULL;
     ivshare_region *r;
@@ -187,11 +269,14 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     g_option_context_set_summary(ctx,
         "echo: send COUNT messages to the guest and check its replies and memzone.\n"
+        "bell: answer COUNT doorbell rounds of the guest --peer DOMAIN.\n"
         "hold: stay registered until SIGTERM.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 2 ||
-        (g_strcmp0(argv[1], "echo") != 0 && g_strcmp0(argv[1], "hold") != 0) ||
+        (g_strcmp0(argv[1], "echo") != 0 && g_strcmp0(argv[1], "hold") != 0 &&
+         g_strcmp0(argv[1], "bell") != 0) ||
         (g_strcmp0(argv[1], "echo") == 0 && !opt_region == !opt_path) ||
+        (g_strcmp0(argv[1], "bell") == 0 && (!opt_region || !opt_app || !opt_peer)) ||
         opt_count < 1 || opt_timeout < 1) {
         g_printerr("e2e-host: %s\n", error ? error->message : "bad arguments; see --help");
         return 2;
@@ -218,6 +303,15 @@ int main(int argc, char **argv)
     r = open_region();
     if (!r)
         return 1;
+    if (g_strcmp0(argv[1], "bell") == 0) {
+        ok = bell(r, app);
+        g_print("e2e-host: %s\n", ok ? "all doorbell rounds answered" : "FAILED");
+        if (opt_linger)
+            hold();
+        ivshare_close(r);
+        ivshare_app_unregister(app);
+        return ok ? 0 : 1;
+    }
     t0 = e2e_now_ms();
     ok = echo(r, &c);
     g_print("e2e-host: sent %" G_GUINT64_FORMAT " messages (%" G_GUINT64_FORMAT
