@@ -176,7 +176,14 @@ static gboolean bell(ivshare_region *r, ivshare_app *app)
     void *zone;
     int rc;
 
-    if ((rc = ivshare_doorbell_join(r, app)) < 0) {
+    /* ivshared opens the region's socket shortly after the hook built it */
+    deadline = e2e_now_ms() + (gint64)opt_timeout * 1000;
+    while ((rc = ivshare_doorbell_join(r, app)) == -ENOENT || rc == -ECONNREFUSED) {
+        if (e2e_now_ms() > deadline)
+            break;
+        g_usleep(20000);
+    }
+    if (rc < 0) {
         g_printerr("e2e-host: cannot join the doorbells of the region: %s\n", ivshare_strerror(rc));
         return FALSE;
     }
