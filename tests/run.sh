@@ -32,7 +32,8 @@ fi
 teardown() { bash "$top/tests/e2e/host-teardown.sh" || true; }
 trap teardown EXIT
 log "preparing the host: libvirtd, virtlogd, hugepages"
-bash "$top/tests/e2e/host-setup.sh"
+# unit tests on hugetlbfs run two at a time beside the guests: keep 1 GiB free
+E2E_HUGEPAGES=${E2E_HUGEPAGES:-512} bash "$top/tests/e2e/host-setup.sh"
 
 log "all suites"
 meson test -C build-tests --print-errorlogs --num-processes 2
