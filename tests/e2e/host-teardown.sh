@@ -22,7 +22,7 @@ value() { sed -n "s/^$1=//p" "$state" | head -n 1; }
 
 # stop_daemon NAME: end the daemon host-setup.sh started, if it still runs.
 stop_daemon() {
-    local pid i
+    local pid
     pid=$(value "${1}_pid")
     [ -n "$pid" ] || return 0
     if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != "$1" ]; then

@@ -149,7 +149,7 @@ e2e_track_path() { _e2e_paths+=("$1"); }
 
 # e2e_stop_pid PID: SIGTERM, then SIGKILL after 5 s; returns its exit status.
 e2e_stop_pid() {
-    local pid=$1 i
+    local pid=$1
     kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return; }
     kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 50); do
@@ -338,7 +338,7 @@ e2e_guest_files() {
 # E2E_TMP/NAME.console, ACPI so that poweroff ends it, the ivshare
 # description of FILE in <metadata>, raw ivshmem-plain devices for --shmem.
 e2e_domain_xml() {
-    local name=$1 args= metadata= shmem= n s; shift
+    local name=$1 args='' metadata='' shmem='' n s; shift
     while [ $# -gt 0 ]; do
         case $1 in
         --args) args=$2; shift 2 ;;
@@ -472,7 +472,7 @@ e2e_daemon_start() {
 # e2e_host_app OUT ARGS...: start e2e-host in the background, tracked; its
 # output goes to OUT.  With --ready-file, wait until it has registered.
 e2e_host_app() {
-    local out=$1 ready= a; shift
+    local out=$1 ready='' a; shift
     for a in "$@"; do
         case $a in --ready-file=*) ready=${a#--ready-file=} ;; esac
     done

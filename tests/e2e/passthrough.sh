@@ -33,7 +33,7 @@ e2e_check "the hook created no region file" test -z "$(find "$E2E_HUGE/ivshare" 
 # Time the hook itself for this domain: prepare and release, $runs times.
 times=()
 failed=0
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
     for op in "prepare begin" "release end"; do
         t0=$(date +%s%N)
         # shellcheck disable=SC2086 # op is two words on purpose
