@@ -155,6 +155,13 @@ typedef struct {
     uint64_t errors;         /* lost / out-of-order / bad handles seen */
 } bench_result;
 
+/* env.c */
+int bench_env_setup(bench_env *env, const char *dir, bool quiet);
+void bench_env_teardown(bench_env *env);
+void bench_env_forget_file(void);
+int bench_open_zones(ivshare_region *r, bench_ctl **ctl, void **rte, size_t *rte_len);
+uint64_t bench_hugepages_free_bytes(uint64_t *page_size);
+
 /* harness.c */
 void bench_barrier(bench_proc *p);
 uint64_t bench_now_ns(void);
@@ -162,15 +169,12 @@ uint64_t bench_ticks(void);
 double bench_ticks_per_ns(void);
 bool bench_spin_ok(const bench_proc *p, unsigned *spins);
 void bench_relax(unsigned *spins, bool yield);
-int bench_env_setup(bench_env *env, const char *dir, bool quiet);
-void bench_env_teardown(bench_env *env);
 int bench_spawn(bench_env *env, unsigned n, const int *cpus, bench_role_fn fn,
                 const void *params);
 int bench_pin(int cpu);
 double bench_median(double *v, unsigned n);
 double bench_percentile_sorted(const uint64_t *v, size_t n, double pct);
 void bench_sort_u64(uint64_t *v, size_t n);
-uint64_t bench_hugepages_free_bytes(uint64_t *page_size);
 
 /* rings.c: ivshare's rings and pools under load. */
 int bench_ring_role(bench_proc *p);          /* bench_ring_params */

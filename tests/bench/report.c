@@ -12,7 +12,7 @@
 #include "bench.h"
 
 struct bench_results {
-    GArray *items;   /* of bench_result */
+    GPtrArray *items;   /* of bench_result, each allocated: pointers stay valid */
 };
 
 bench_results *
@@ -20,7 +20,7 @@ bench_results_new(void)
 {
     bench_results *res = g_new0(bench_results, 1);
 
-    res->items = g_array_new(FALSE, TRUE, sizeof(bench_result));
+    res->items = g_ptr_array_new_with_free_func(g_free);
     return res;
 }
 
@@ -29,25 +29,25 @@ bench_results_free(bench_results *res)
 {
     if (!res)
         return;
-    g_array_unref(res->items);
+    g_ptr_array_unref(res->items);
     g_free(res);
 }
 
-/* A new figure, not measured yet; the pointer is valid until the next add. */
+/* A new figure, not measured yet, owned by @res. */
 bench_result *
 bench_results_add(bench_results *res, const char *section, const char *id,
                   const char *label, const char *unit)
 {
-    bench_result r = { 0 };
+    bench_result *r = g_new0(bench_result, 1);
 
-    r.section = section;
-    r.unit = unit;
-    r.value = NAN;
-    r.anchor_value = NAN;
-    g_strlcpy(r.id, id, sizeof(r.id));
-    g_strlcpy(r.label, label, sizeof(r.label));
-    g_array_append_val(res->items, r);
-    return &g_array_index(res->items, bench_result, res->items->len - 1);
+    r->section = section;
+    r->unit = unit;
+    r->value = NAN;
+    r->anchor_value = NAN;
+    g_strlcpy(r->id, id, sizeof(r->id));
+    g_strlcpy(r->label, label, sizeof(r->label));
+    g_ptr_array_add(res->items, r);
+    return r;
 }
 
 static double
@@ -77,7 +77,7 @@ bool
 bench_results_ok(const bench_results *res)
 {
     for (guint i = 0; i < res->items->len; i++)
-        if (g_array_index(res->items, bench_result, i).errors)
+        if (((const bench_result *)g_ptr_array_index(res->items, i))->errors)
             return false;
     return true;
 }
@@ -137,7 +137,7 @@ bench_results_print_table(const bench_results *res, const bench_env *env)
            "anchor", "anchor value", "ratio", "better", "target", "verdict");
 
     for (guint i = 0; i < res->items->len; i++) {
-        const bench_result *r = &g_array_index(res->items, bench_result, i);
+        const bench_result *r = g_ptr_array_index(res->items, i);
         char value[48], anchor[48], ratio[16], target[16];
         double q = ratio_of(r);
 
@@ -172,7 +172,7 @@ bench_results_print_table(const bench_results *res, const bench_env *env)
     }
 
     for (guint i = 0, first = 1; i < res->items->len; i++) {
-        const bench_result *r = &g_array_index(res->items, bench_result, i);
+        const bench_result *r = g_ptr_array_index(res->items, i);
         double q = ratio_of(r);
 
         if (strcmp(r->section, "sweep") != 0)
@@ -244,7 +244,7 @@ bench_results_print_json(const bench_results *res, const bench_env *env, FILE *f
                            env->cpus[0], env->cpus[1], env->cpus[0], env->cpus[1],
                            env->cpus[0], env->cpus[1]);
     for (guint i = 0; i < res->items->len; i++) {
-        const bench_result *r = &g_array_index(res->items, bench_result, i);
+        const bench_result *r = g_ptr_array_index(res->items, i);
 
         g_string_append(out, "    {\"section\": ");
         json_string(out, r->section);
@@ -307,7 +307,7 @@ bench_results_print_csv(const bench_results *res, FILE *f)
     fprintf(f, "section,id,label,unit,value,anchor,anchor_value,ratio,better,target,verdict,"
             "msg_size,burst,bytes,errors,note\n");
     for (guint i = 0; i < res->items->len; i++) {
-        const bench_result *r = &g_array_index(res->items, bench_result, i);
+        const bench_result *r = g_ptr_array_index(res->items, i);
 
         fprintf(f, "%s,%s,", r->section, r->id);
         csv_field(f, r->label);
