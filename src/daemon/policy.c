@@ -106,6 +106,15 @@ ivshared_policy_app_exit(ivshared *d, const char *app)
         policy = g_key_file_get_string(rec, "region", "on-host-app-exit", NULL);
         timeout = g_key_file_get_integer(rec, "region", "shutdown-timeout", NULL);
         users = ivshare_region_users(*region, d->conf);
+        /* nobody maps it any more: its file goes now (otherwise the release
+         * of its last domain removes it) */
+        if (!users[0]) {
+            g_autoptr(GError) error = NULL;
+            if (ivshare_region_remove_unused(*region, d->conf, &error))
+                g_message("removed region '%s': its host application '%s' is gone", *region, app);
+            else if (error)
+                g_warning("cannot remove region '%s': %s", *region, error->message);
+        }
         for (char **dom = users; *dom; dom++)
             stop_domain(d, *dom, app,
                         ivshare_exit_policy_from_string(policy) == IVSHARE_EXIT_SHUTDOWN ?

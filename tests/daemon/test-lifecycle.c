@@ -170,6 +170,25 @@ test_unregister_counts(fixture *f, gconstpointer data)
 }
 
 static void
+test_unused_region_removed(fixture *f, gconstpointer data)
+{
+    g_autofree char *path = ivshare_conf_region_path(f->env.conf, "fastpath", IVSHARE_BACKING_SHM);
+    pid_t app = spawn_app("pktgen");
+    int status;
+
+    use_region(f, REGION_XML(""), "test");
+    ivshare_region_user_remove("fastpath", "test", f->env.conf);
+    ivshared_apps_rescan(&f->d);
+    g_assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    kill(app, SIGKILL);
+    waitpid(app, &status, 0);
+    for (int i = 0; i < 2000 && g_file_test(path, G_FILE_TEST_EXISTS); i++)
+        iterate();
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    g_assert_cmpint(domain_active(f, "test"), ==, 1);
+}
+
+static void
 test_sweep_dead_app(fixture *f, gconstpointer data)
 {
     /* an application that died while the daemon was away */
@@ -194,7 +213,7 @@ test_shutdown_policy(fixture *f, gconstpointer data)
     wait_active(f, "test", 0, 2000);
     g_assert_cmpint(domain_active(f, "test"), ==, 0);
     g_assert_true(g_hash_table_contains(f->d.shutdowns, "test"));
-    run_for(1500); /* let the timeout fire */
+    run_for(2500); /* let the timeout fire (whole seconds, so up to 2 s) */
     g_assert_false(g_hash_table_contains(f->d.shutdowns, "test"));
 }
 
@@ -208,6 +227,7 @@ main(int argc, char **argv)
     ADD("/lifecycle/kill-destroys", test_kill_destroys);
     ADD("/lifecycle/other-app-untouched", test_other_app_untouched);
     ADD("/lifecycle/unregister-counts", test_unregister_counts);
+    ADD("/lifecycle/unused-region-removed", test_unused_region_removed);
     ADD("/lifecycle/sweep-dead-app", test_sweep_dead_app);
     ADD("/lifecycle/shutdown-policy", test_shutdown_policy);
 #undef ADD

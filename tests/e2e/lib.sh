@@ -136,6 +136,11 @@ e2e_diag_stream() {
 # e2e_init NAME: the test's temporary directory E2E_TMP, cleanup on exit.
 e2e_init() {
     E2E_NAME=$1
+    # one e2e test at a time on a host, whoever runs it: they share the
+    # hook path in /etc/libvirt/hooks and the hugepage pool
+    mkdir -p /run/ivshare-e2e
+    exec 8>/run/ivshare-e2e/test.lock
+    flock -w 1800 8 || e2e_skip_all "another end-to-end test held /run/ivshare-e2e/test.lock for 30 minutes."
     E2E_TMP=$(mktemp -d "/tmp/ivshare-e2e-$1.XXXXXX") || e2e_bail "mktemp"
     chmod 0755 "$E2E_TMP"   # QEMU (libvirt-qemu) reads kernels and region files below it
     trap _e2e_cleanup EXIT
