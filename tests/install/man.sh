@@ -85,17 +85,17 @@ documents libivshare.3 "error value" "${errs[@]}"
 
 # every command of ivsharectl, from its own help
 ctl=$build/src/ctl/ivsharectl
-mapfile -t cmds < <(LANGUAGE= LC_ALL=C "$ctl" --help 2>&1 | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+mapfile -t cmds < <(LANGUAGE='' LC_ALL=C "$ctl" --help 2>&1 | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
 if [ "${#cmds[@]}" -ge 9 ]; then
     documents ivsharectl.1 "command of ivsharectl --help" "${cmds[@]}"
 else
     not_ok "ivsharectl --help lists the commands (found ${#cmds[@]})"
 fi
-mapfile -t ctl_opts < <(LANGUAGE= LC_ALL=C "$ctl" validate --help 2>&1 | grep -oE -- '--[a-z-]+' | sort -u)
+mapfile -t ctl_opts < <(LANGUAGE='' LC_ALL=C "$ctl" validate --help 2>&1 | grep -oE -- '--[a-z-]+' | sort -u)
 documents ivsharectl.1 "option of ivsharectl" "${ctl_opts[@]}"
 
 # every option of ivshared
-mapfile -t d_opts < <(LANGUAGE= LC_ALL=C "$build/src/daemon/ivshared" --help 2>&1 | grep -oE -- '--[a-z-]+' | sort -u)
+mapfile -t d_opts < <(LANGUAGE='' LC_ALL=C "$build/src/daemon/ivshared" --help 2>&1 | grep -oE -- '--[a-z-]+' | sort -u)
 documents ivshared.8 "option of ivshared --help" "${d_opts[@]}"
 
 # every settings key and group of the shipped ivshare.conf
