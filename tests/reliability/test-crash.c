@@ -380,8 +380,8 @@ domain_xml(fixture *f, guint k)
 /*
  * The user records of the region name domain vm1 only.  A prepare killed
  * while it writes vm1's record leaves g_file_set_contents()'s temporary
- * (vm1.XXXXXX), which then counts as a domain using the region for good;
- * such strays are counted and removed.
+ * (vm1.XXXXXX), which then counts as a domain using the region; such
+ * strays are counted and removed.
  */
 static void
 check_users(fixture *f, outcomes *o)
@@ -494,8 +494,8 @@ test_hook_killed(fixture *f, gconstpointer data)
     if (o.stray_user > 0)
         g_test_incomplete("known defect: a prepare killed while it records its domain as a user leaves "
                           "RUNTIME/users/REGION/DOMAIN.XXXXXX (g_file_set_contents' temporary), which "
-                          "ivshare_region_users() lists as a domain: the region stays in use for good, "
-                          "its link is never removed and it cannot be rebuilt (src/host/build.c)");
+                          "ivshare_region_users() lists as a domain: the region stays in use, its link "
+                          "stays and it cannot be rebuilt until 'ivsharectl gc' (src/host/build.c)");
     ivshare_app_unregister(app);
     close(daemon_lock);
 }
@@ -587,7 +587,7 @@ test_release_killed(fixture *f, gconstpointer data)
         g_assert_no_error(error);
         if (test_dir_count(f->env.conf->link_dir) > 0) {
             g_autofree char *users = g_build_filename(f->env.conf->runtime_dir, "users", REGION, "vm1", NULL);
-            /* killed between dropping the user and the link: nobody looks at the link again */
+            /* killed between dropping the user and the link: no release looks at it again */
             g_assert_false(g_file_test(users, G_FILE_TEST_EXISTS));
             check_links(f, &fp, 1, &o);
             stale_links++;
@@ -606,8 +606,8 @@ test_release_killed(fixture *f, gconstpointer data)
     close(daemon_lock);
     if (stale_links > 0)
         g_test_incomplete("known defect: a release killed after it dropped the domain's user record "
-                          "and before it removed the link leaves the link for good: the next release "
-                          "skips the region, as the domain is no longer its user "
+                          "and before it removed the link leaves the link until 'ivsharectl gc': the next "
+                          "release skips the region, as the domain is no longer its user "
                           "(src/host/hook.c, ivshare_hook_release)");
 }
 
