@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * make-corpus.c: write the binary seed inputs of the region, objects and
- * doorbell fuzz targets into corpus/ (run it from tests/fuzz after changing
+ * make-corpus.c: write the binary seed inputs of the region, objects,
+ * doorbell and doorbell-client fuzz targets into corpus/ (run it from tests/fuzz after changing
  * the region format or an input layout; the text seeds are written by hand).
  */
 #include <stdio.h>
@@ -180,11 +180,54 @@ doorbell_seeds(void)
     }
 }
 
+static void
+doorbell_client_seeds(void)
+{
+    /* vectors byte 1: 2 vectors; records: op (bit 2: one eventfd), value */
+    static const guint8 welcome[] = {
+        1,
+        0x00, 0, 0x00, 3, 0x04, 0xff,          /* version 0, ID 3, -1 with the region */
+        0x04, 1, 0x04, 1,                      /* peer 1's two eventfds */
+        0x04, 3, 0x04, 3,                      /* ours */
+        0x04, 5, 0x04, 5, 0x00, 1,             /* peer 5 joins, peer 1 leaves */
+        0x03, 5, 0x13, 5, 0x03, 1, 0x03, 9,    /* ring 5/0, 5/1, 1/0, 9/0 */
+    };
+    static const guint8 fds_everywhere[] = {
+        1, 0x08, 0, 0x0c, 3, 0x08, 0xff, 0x08, 3, 0x08, 3, 0x0b, 3, 0x03, 3,
+    };
+    static const guint8 split[] = {
+        0, 0x42, 0, 0, 0, 0, 0x42, 0, 0, 0, 0, 0x00, 2, 0x04, 0xff, 0x04, 2, 0x03, 2,
+    };
+    static const guint8 huge_ids[] = {
+        3, 0x00, 0, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    };
+    static const guint8 cut_short[] = { 2, 0x00, 0, 0x00, 1 };
+    static const guint8 bad_notice[] = {
+        0, 0x00, 0, 0x00, 0, 0x04, 0xff, 0x04, 0, 0x04, 64, 0x05, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0x03, 0, 0x03, 64,
+    };
+    struct { const char *name; const guint8 *p; size_t n; } seeds[] = {
+        { "welcome", welcome, sizeof(welcome) },
+        { "fds-everywhere", fds_everywhere, sizeof(fds_everywhere) },
+        { "split-messages", split, sizeof(split) },
+        { "huge-ids", huge_ids, sizeof(huge_ids) },
+        { "cut-short", cut_short, sizeof(cut_short) },
+        { "bad-notice", bad_notice, sizeof(bad_notice) },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(seeds); i++) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        add(b, seeds[i].p, seeds[i].n);
+        save("doorbell-client", seeds[i].name, b);
+    }
+}
+
 int
 main(void)
 {
     region_seeds();
     objects_seeds();
     doorbell_seeds();
+    doorbell_client_seeds();
     return 0;
 }
