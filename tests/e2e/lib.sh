@@ -338,14 +338,16 @@ e2e_guest_files() {
 
 # Domains ------------------------------------------------------------------
 
-# e2e_domain_xml NAME [--args ARGS] [--metadata FILE] [--shmem NAME:MIB]...
+# e2e_domain_xml NAME [--prog PROG] [--args ARGS] [--metadata FILE] [--shmem NAME:MIB]...
 # Print a TCG direct-kernel-boot domain: 256 MiB, 1 vCPU, serial console in
 # E2E_TMP/NAME.console, ACPI so that poweroff ends it, the ivshare
 # description of FILE in <metadata>, raw ivshmem-plain devices for --shmem.
+# The guest runs program PROG of its initramfs (default e2e-guest).
 e2e_domain_xml() {
-    local name=$1 args='' metadata='' shmem='' n s; shift
+    local name=$1 prog=e2e-guest args='' metadata='' shmem='' n s; shift
     while [ $# -gt 0 ]; do
         case $1 in
+        --prog) prog=$2; shift 2 ;;
         --args) args=$2; shift 2 ;;
         --metadata) metadata=$(cat "$2") || return 1; shift 2 ;;
         --shmem)
@@ -367,7 +369,7 @@ $metadata
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$E2E_KERNEL</kernel>
     <initrd>$E2E_INITRD</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 e2e_prog=e2e-guest e2e_args=$args</cmdline>
+    <cmdline>console=ttyS0 quiet panic=-1 e2e_prog=$prog e2e_args=$args</cmdline>
   </os>
   <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>
