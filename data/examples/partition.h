@@ -68,7 +68,7 @@ int partition_write(partition *p, const void *data, size_t len);
  * 0, or PARTITION_CLOSED when its owner has shut it down; -ENOENT: no such
  * partition or peer; -ENODATA: never written yet; -EAGAIN: it changed
  * during every attempt (or the peer table entry did); -EMSGSIZE: @cap is
- * too small (*len tells how much is needed); IVSHARE_ECORRUPT: the header
+ * too small (*len tells how much is needed); -IVSHARE_ECORRUPT: the header
  * is impossible.
  */
 int partition_read(partition *p, const char *who, void *buf, size_t cap, size_t *len);
