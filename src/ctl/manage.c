@@ -116,16 +116,20 @@ peers_text(GArray *peers)
     return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
+/* 2M hugepages: in use, and in all (*total). */
 static guint64
 hugepages_in_use(guint64 *total)
 {
-    g_autofree char *t = NULL, *f = NULL;
     const char *dir = "/sys/kernel/mm/hugepages/hugepages-2048kB";
     g_autofree char *tp = g_build_filename(dir, "nr_hugepages", NULL);
     g_autofree char *fp = g_build_filename(dir, "free_hugepages", NULL);
+    g_autofree char *t = NULL;
+    g_autofree char *f = NULL;
+    guint64 free_pages;
 
     *total = g_file_get_contents(tp, &t, NULL, NULL) ? g_ascii_strtoull(t, NULL, 10) : 0;
-    return *total - MIN(*total, g_file_get_contents(fp, &f, NULL, NULL) ? g_ascii_strtoull(f, NULL, 10) : 0);
+    free_pages = g_file_get_contents(fp, &f, NULL, NULL) ? g_ascii_strtoull(f, NULL, 10) : 0;
+    return *total - MIN(*total, free_pages);
 }
 
 int

@@ -72,6 +72,9 @@ run(fixture *f, char **out, char **err, ...)
     g_assert_no_error(error);
     g_subprocess_communicate_utf8(p, NULL, NULL, &o, &e, &error);
     g_assert_no_error(error);
+    if (!g_subprocess_get_if_exited(p))
+        g_error("ivsharectl %s was killed by signal %d; it said: %s", (char *)argv->pdata[1],
+                g_subprocess_get_term_sig(p), e);
     if (out)
         *out = g_steal_pointer(&o);
     if (err)
