@@ -3,7 +3,7 @@
 # run.sh [BUILD_DIR [SECONDS]]: fuzz every target for SECONDS (default 60)
 # in a clang build with libFuzzer, ASan and UBSan, set up in BUILD_DIR
 # (default build-fuzz) if it is missing, and print executions per second.
-# Two targets run at a time: six targets take about 3*SECONDS plus the build.
+# Two targets run at a time: seven targets take about 4*SECONDS plus the build.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build-fuzz}
