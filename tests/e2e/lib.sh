@@ -545,3 +545,34 @@ e2e_ivshare_domain() {
 e2e_link() {
     echo "/dev/shm/ivshare-$1"
 }
+
+# Timing domains that stop -------------------------------------------------
+
+# Monotonic-enough wall clock in milliseconds.
+e2e_now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
+# e2e_watch_stop DOMAIN T0_MS OUT [TIMEOUT]: in the background (tracked),
+# poll 'virsh domstate' every 50 ms and write to OUT the milliseconds from
+# T0_MS until the domain is 'shut off', or 'timeout' after TIMEOUT s (30).
+e2e_watch_stop() {
+    local dom=$1 t0=$2 out=$3 limit=${4:-30}
+    rm -f "$out"
+    (
+        deadline=$((SECONDS + limit))
+        while [ "$(e2e_domstate "$dom")" != 'shut off' ]; do
+            [ "$SECONDS" -lt "$deadline" ] || { echo timeout > "$out.tmp"; mv "$out.tmp" "$out"; exit 0; }
+            sleep 0.05
+        done
+        echo $(($(e2e_now_ms) - t0)) > "$out.tmp"
+        mv "$out.tmp" "$out"
+    ) &
+    e2e_track_pid $!
+}
+
+# e2e_watch_result OUT TIMEOUT: wait for a watcher's OUT and print it.
+e2e_watch_result() {
+    e2e_wait_file "$1" "$2" || { echo timeout; return; }
+    cat "$1"
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/io.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@ typedef struct {
     const char *region;
     const char *path;        /* -p: a region file, for runs on the host */
     const char *app;         /* -a: the host application, for doorbells */
+    const char *self;        /* -d: this guest's domain, for peers */
+    const char *other;       /* -o: the other domain, for peers */
     uint32_t count;
     int timeout_ms;          /* longest wait without progress */
     unsigned idle_s;
@@ -31,7 +34,8 @@ typedef struct {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: e2e-guest [-r REGION | -p FILE] [-a APP] [-n COUNT] [-t SECONDS] [-s SECONDS] MODE...\n"
+            "Usage: e2e-guest [-r REGION | -p FILE] [-a APP] [-d SELF] [-o OTHER] [-n COUNT]\n"
+            "                 [-t SECONDS] [-s SECONDS] MODE...\n"
             "Modes, run in order:\n"
             "  list        print every ivshmem device and the region it holds\n"
             "  echo        receive COUNT messages on '" E2E_RING_TO_GUEST "', reply to each on\n"
@@ -39,7 +43,9 @@ static void usage(FILE *f)
             "  vm2vm-send  send COUNT stamped '" E2E_POOL "' buffers through ring '" E2E_RING_VM2VM "'\n"
             "  vm2vm-recv  receive and check COUNT buffers from ring '" E2E_RING_VM2VM "'\n"
             "  idle        wait -s SECONDS with the region open\n"
-            "  bell        COUNT doorbell round trips with host application -a APP\n");
+            "  bell        COUNT doorbell round trips with host application -a APP\n"
+            "  peers       find this domain (-d) and the other domain (-o) in the peer table\n"
+            "  acpi        wait -s SECONDS for the ACPI power button, then return\n");
 }
 
 /* Read a small sysfs file of @dev into @buf. */
@@ -332,7 +338,7 @@ static int mode_bell(e2e_guest *g)
 {
     e2e_bell_zone *z;
     size_t zone_len;
-    unsigned peer, rings = 0, retries = 0;
+    unsigned peer, rings = 0, retries = 0, wakes = 0;
     int64_t t0, deadline;
     void *zone;
     int rc;
@@ -371,6 +377,7 @@ static int mode_bell(e2e_guest *g)
                 printf("e2e-guest: bell: waiting: %s\n", ivshare_strerror(rc));
                 return 1;
             }
+            wakes += rc == 0;
             if (e2e_load32(&z->answer) == seq)
                 break;
             if (e2e_now_ms() > deadline) {
@@ -381,8 +388,148 @@ static int mode_bell(e2e_guest *g)
             retries += rc == -ETIMEDOUT;
         }
     }
-    printf("e2e-guest: bell: %" PRIu32 " round trips, %u doorbells rung, %u waits timed out, %"
-           PRId64 " ms\n", g->count, rings, retries, e2e_now_ms() - t0);
+    printf("e2e-guest: bell: %" PRIu32 " round trips, %u doorbells rung, %u doorbells received, %u waits timed out, %"
+           PRId64 " ms\n", g->count, rings, wakes, retries, e2e_now_ms() - t0);
+    return 0;
+}
+
+/* Poll the peer table for @name, at most timeout_ms. */
+static int wait_peer(e2e_guest *g, const char *name, unsigned *peer)
+{
+    int64_t deadline = e2e_now_ms() + g->timeout_ms;
+    int rc;
+
+    while ((rc = ivshare_peer_lookup(g->r, name, peer)) < 0 && e2e_now_ms() < deadline)
+        usleep(10000);
+    if (rc < 0)
+        printf("e2e-guest: peers: '%s' is not in the peer table after %d s: %s\n", name,
+               g->timeout_ms / 1000, ivshare_strerror(rc));
+    return rc < 0;
+}
+
+/* Find both domains of a doorbell region by name, print the whole table. */
+static int mode_peers(e2e_guest *g)
+{
+    int64_t t0 = e2e_now_ms();
+    unsigned self, other;
+    ivshare_peer_info p;
+    int rc;
+
+    if (open_region(g) || wait_peer(g, g->self, &self) || wait_peer(g, g->other, &other))
+        return 1;
+    printf("e2e-guest: peers: self '%s' is peer %u, other '%s' is peer %u (found after %" PRId64
+           " ms)\n", g->self, self, g->other, other, e2e_now_ms() - t0);
+    for (unsigned i = 0; (rc = ivshare_peer_get_info(g->r, i, &p)) != -ERANGE; i++) {
+        if (rc == 0)
+            printf("e2e-guest: peers: entry %u: peer %u '%s' (%s, %u vectors)\n", i, p.id,
+                   p.name, p.host_app ? "host application" : "domain", p.vectors);
+        if (i > 4096)
+            break;
+    }
+    if (self == other) {
+        printf("e2e-guest: peers: both domains have peer ID %u\n", self);
+        return 1;
+    }
+    return 0;
+}
+
+/* Read the count of an ACPI interrupt file of /sys/firmware/acpi/interrupts. */
+static long acpi_count(const char *file)
+{
+    char path[256], buf[128];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/sys/firmware/acpi/interrupts/%s", file);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+/* The I/O port of PM1a_STS from the FADT (offset 56), 0 if unknown. */
+static unsigned pm1a_port(void)
+{
+    uint8_t fadt[64];
+    uint32_t port;
+    ssize_t n;
+    int fd = open("/sys/firmware/acpi/tables/FACP", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return 0;
+    n = read(fd, fadt, sizeof(fadt));
+    close(fd);
+    if (n < 60)
+        return 0;
+    memcpy(&port, fadt + 56, sizeof(port));
+    return port < 0x10000 ? port : 0;
+}
+
+/*
+ * The PM1a registers take 16-bit accesses only (QEMU drops a byte write to
+ * the high half), so they are read and written with inw/outw after ioperm.
+ */
+static int pm1a_read(unsigned port, unsigned off)
+{
+    return port ? inw((unsigned short)(port + off)) : -1;
+}
+
+/*
+ * Wait for the ACPI power button (what 'virsh shutdown' presses) and
+ * return, so that /init powers off.  The kernel counts the fixed event in
+ * /sys/firmware/acpi/interrupts/ff_pwr_btn only when a driver handles it
+ * (the button module is not in the initramfs), and QEMU raises the event
+ * only when PWRBTN_EN is set: the guest sets it in PM1a_EN itself, then
+ * watches the counter (the kernel counts the event, clears PWRBTN_STS and
+ * PWRBTN_EN again) and the two bits.
+ */
+static int mode_acpi(e2e_guest *g)
+{
+    int64_t deadline = e2e_now_ms() + (int64_t)g->idle_s * 1000;
+    unsigned port = pm1a_port();
+    long start = acpi_count("ff_pwr_btn"), now = start;
+    int sts = -1, en = -1, seen = 0;
+
+    if (port && ioperm(port, 4, 1) < 0) {
+        printf("e2e-guest: acpi: ioperm(0x%x): %s\n", port, strerror(errno));
+        port = 0;
+    }
+    if (port) {
+        outw(1u << 8, (unsigned short)port);        /* clear PWRBTN_STS (write 1) */
+        outw((unsigned short)(pm1a_read(port, 2) | (1u << 8)), (unsigned short)(port + 2));
+        sts = (pm1a_read(port, 0) >> 8) & 1;
+        en = (pm1a_read(port, 2) >> 8) & 1;
+    }
+    if (start < 0 && en != 1) {
+        printf("e2e-guest: acpi: neither ff_pwr_btn nor PM1a (port 0x%x) is usable\n", port);
+        return 1;
+    }
+    printf("e2e-guest: acpi: waiting %u s for the power button (ff_pwr_btn %ld, PM1a port 0x%x,"
+           " PWRBTN_STS %d, PWRBTN_EN %d)\n", g->idle_s, start, port, sts, en);
+    fflush(stdout);
+    while (!seen && e2e_now_ms() < deadline) {
+        usleep(20000);
+        now = acpi_count("ff_pwr_btn");
+        if (start >= 0 && now > start)
+            seen = 1;
+        if (en == 1) {
+            sts = (pm1a_read(port, 0) >> 8) & 1;
+            /* the kernel takes the event: counts it, clears STS and EN */
+            if (sts == 1 || !((pm1a_read(port, 2) >> 8) & 1))
+                seen = 1;
+        }
+    }
+    if (!seen) {
+        printf("e2e-guest: acpi: no power button within %u s\n", g->idle_s);
+        return 1;
+    }
+    printf("e2e-guest: acpi: power button pressed (ff_pwr_btn %ld, PWRBTN_STS %d); powering off\n",
+           now, sts);
     return 0;
 }
 
@@ -402,11 +549,13 @@ int main(int argc, char **argv)
     int opt, failed = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
-    while ((opt = getopt(argc, argv, "r:p:a:n:t:s:h")) != -1) {
+    while ((opt = getopt(argc, argv, "r:p:a:d:o:n:t:s:h")) != -1) {
         switch (opt) {
         case 'r': g.region = optarg; break;
         case 'p': g.path = optarg; break;
         case 'a': g.app = optarg; break;
+        case 'd': g.self = optarg; break;
+        case 'o': g.other = optarg; break;
         case 'n': g.count = (uint32_t)strtoul(optarg, NULL, 10); break;
         case 't': g.timeout_ms = atoi(optarg) * 1000; break;
         case 's': g.idle_s = (unsigned)atoi(optarg); break;
@@ -434,6 +583,15 @@ int main(int argc, char **argv)
             }
             failed = mode_bell(&g);
         }
+        else if (strcmp(argv[i], "peers") == 0) {
+            if (!g.self || !g.other) {
+                fprintf(stderr, "e2e-guest: mode 'peers' needs -d SELF and -o OTHER\n");
+                return 2;
+            }
+            failed = mode_peers(&g);
+        }
+        else if (strcmp(argv[i], "acpi") == 0)
+            failed = mode_acpi(&g);
         else if (strcmp(argv[i], "idle") == 0)
             failed = mode_idle(&g);
         else {
