@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # doorbell.sh: an ivshmem-doorbell region served by ivshared; the guest rings
 # the host application through the BAR0 Doorbell register from user space,
-# the host answers through ivshared's eventfds, for a number of round trips.
+# the host answers through ivshared's eventfds, for a number of round trips
+# (1000 by default): every doorbell rung on one side wakes the other side's
+# ivshare_doorbell_wait exactly once, both ways.
 
 source "$(dirname "$0")/lib.sh"
 
-count=${E2E_COUNT:-200}
+count=${E2E_COUNT:-1000}
 region=e2e-bell
 app=e2e-bell-app
 dom=ivshare-e2e-bell
+E2E_BELL_TO_HOST=0    # the vectors of e2e-proto.h
+E2E_BELL_TO_GUEST=1
 
 e2e_require_stack
 e2e_require_ivshare
@@ -45,4 +49,18 @@ e2e_stop_pid "$E2E_HOST_PID"
 e2e_check "host answered every round" test $? -eq 0
 e2e_diag "$(cat "$E2E_TMP/host.out")"
 grep -q '^e2e-host: all' "$E2E_TMP/host.out" || e2e_diag "$(tail -n 20 "$E2E_TMP/ivshared.log")"
+
+# The counts of both sides: doorbells rung and waits that returned for them.
+g_line=$(grep -a '^e2e-guest: bell: .* round trips' "$E2E_TMP/$dom.console" | tr -d '\r')
+h_line=$(grep -a '^e2e-host: bell: .* round trips' "$E2E_TMP/host.out")
+g_rang=$(sed -n 's/.* \([0-9]*\) doorbells rung.*/\1/p' <<< "$g_line")
+g_got=$(sed -n 's/.* \([0-9]*\) doorbells received.*/\1/p' <<< "$g_line")
+h_got=$(sed -n 's/.*woken \([0-9]*\) times.*/\1/p' <<< "$h_line")
+h_rang=$(sed -n 's/.*rang the guest \([0-9]*\) times.*/\1/p' <<< "$h_line")
+e2e_diag "guest -> host: guest rang vector $E2E_BELL_TO_HOST ${g_rang:-?} times, host's ivshare_doorbell_wait returned ${h_got:-?} times"
+e2e_diag "host -> guest: host rang vector $E2E_BELL_TO_GUEST ${h_rang:-?} times, guest's ivshare_doorbell_wait returned ${g_got:-?} times"
+e2e_check "guest -> host: $count rung through BAR0, $count wake-ups on the host (${g_rang:-?}, ${h_got:-?})" \
+    test "${g_rang:-x}" = "$count" -a "${h_got:-y}" = "$count"
+e2e_check "host -> guest: $count rung through ivshared's eventfds, $count wake-ups in the guest (${h_rang:-?}, ${g_got:-?})" \
+    test "${h_rang:-x}" = "$count" -a "${g_got:-y}" = "$count"
 e2e_done

@@ -168,7 +168,7 @@ static gboolean wait_peer(ivshare_region *r, const char *name, unsigned *peer)
 /* Answer opt_count doorbell rounds of the guest (see e2e-proto.h). */
 static gboolean bell(ivshare_region *r, ivshare_app *app)
 {
-    guint32 last = 0, wakeups = 0, polls = 0;
+    guint32 last = 0, wakeups = 0, polls = 0, rings = 0;
     gint64 t0, deadline;
     e2e_bell_zone *z;
     unsigned peer;
@@ -229,12 +229,46 @@ static gboolean bell(ivshare_region *r, ivshare_app *app)
             g_printerr("e2e-host: ringing peer %u: %s\n", peer, ivshare_strerror(rc));
             return FALSE;
         }
+        rings++;
         last = req;
         deadline = e2e_now_ms() + (gint64)opt_timeout * 1000;
     }
     g_print("e2e-host: bell: %" G_GUINT32_FORMAT " round trips answered, woken %" G_GUINT32_FORMAT
-            " times by a doorbell, %" G_GUINT32_FORMAT " idle waits, %" G_GINT64_FORMAT " ms\n",
-            last, wakeups, polls, e2e_now_ms() - t0);
+            " times by a doorbell, rang the guest %" G_GUINT32_FORMAT " times, %" G_GUINT32_FORMAT
+            " idle waits, %" G_GINT64_FORMAT " ms\n", last, wakeups, rings, polls, e2e_now_ms() - t0);
+    return TRUE;
+}
+
+/* Join the doorbells, find every domain of --peer A,B,... and print the table. */
+static gboolean peers(ivshare_region *r, ivshare_app *app)
+{
+    g_auto(GStrv) names = g_strsplit(opt_peer, ",", -1);
+    gint64 deadline = e2e_now_ms() + (gint64)opt_timeout * 1000;
+    ivshare_peer_info p;
+    unsigned id, self;
+    int rc;
+
+    while ((rc = ivshare_doorbell_join(r, app)) == -ENOENT || rc == -ECONNREFUSED) {
+        if (e2e_now_ms() > deadline)
+            break;
+        g_usleep(20000);
+    }
+    if (rc < 0) {
+        g_printerr("e2e-host: cannot join the doorbells of the region: %s\n", ivshare_strerror(rc));
+        return FALSE;
+    }
+    if (!wait_peer(r, opt_app, &self))
+        return FALSE;
+    g_print("e2e-host: peers: host application '%s' is peer %u\n", opt_app, self);
+    for (char **n = names; *n; n++) {
+        if (!wait_peer(r, *n, &id))
+            return FALSE;
+        g_print("e2e-host: peers: domain '%s' is peer %u\n", *n, id);
+    }
+    for (unsigned i = 0; (rc = ivshare_peer_get_info(r, i, &p)) != -ERANGE && i < 4096; i++)
+        if (rc == 0)
+            g_print("e2e-host: peers: entry %u: peer %u '%s' (%s, %u vectors)\n", i, p.id, p.name,
+                    p.host_app ? "host application" : "domain", p.vectors);
     return TRUE;
 }
 
@@ -264,7 +298,7 @@ static void hold(void)
 
 int main(int argc, char **argv)
 {
-    g_autoptr(GOptionContext) ctx = g_option_context_new("echo|bell|hold");
+    g_autoptr(GOptionContext) ctx = g_option_context_new("echo|bell|peers|hold");
     g_autoptr(GError) error = NULL;
     ivshare_app *app = NULL;
     ivshare_region *r;
@@ -277,13 +311,15 @@ int main(int argc, char **argv)
     g_option_context_set_summary(ctx,
         "echo: send COUNT messages to the guest and check its replies and memzone.\n"
         "bell: answer COUNT doorbell rounds of the guest --peer DOMAIN.\n"
+        "peers: join the doorbells, find the domains --peer A,B in the peer table, print it, hold.\n"
         "hold: stay registered until SIGTERM.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc != 2 ||
         (g_strcmp0(argv[1], "echo") != 0 && g_strcmp0(argv[1], "hold") != 0 &&
-         g_strcmp0(argv[1], "bell") != 0) ||
+         g_strcmp0(argv[1], "bell") != 0 && g_strcmp0(argv[1], "peers") != 0) ||
         (g_strcmp0(argv[1], "echo") == 0 && !opt_region == !opt_path) ||
-        (g_strcmp0(argv[1], "bell") == 0 && (!opt_region || !opt_app || !opt_peer)) ||
+        ((g_strcmp0(argv[1], "bell") == 0 || g_strcmp0(argv[1], "peers") == 0) &&
+         (!opt_region || !opt_app || !opt_peer)) ||
         opt_count < 1 || opt_timeout < 1) {
         g_printerr("e2e-host: %s\n", error ? error->message : "bad arguments; see --help");
         return 2;
@@ -310,6 +346,14 @@ int main(int argc, char **argv)
     r = open_region();
     if (!r)
         return 1;
+    if (g_strcmp0(argv[1], "peers") == 0) {
+        ok = peers(r, app);
+        g_print("e2e-host: %s\n", ok ? "all peers found" : "FAILED");
+        hold();
+        ivshare_close(r);
+        ivshare_app_unregister(app);
+        return ok ? 0 : 1;
+    }
     if (g_strcmp0(argv[1], "bell") == 0) {
         ok = bell(r, app);
         g_print("e2e-host: %s\n", ok ? "all doorbell rounds answered" : "FAILED");
