@@ -555,16 +555,24 @@ e2e_now_ms() {
 
 # e2e_watch_stop DOMAIN T0_MS OUT [TIMEOUT]: in the background (tracked),
 # poll 'virsh domstate' every 50 ms and write to OUT the milliseconds from
-# T0_MS until the domain is 'shut off', or 'timeout' after TIMEOUT s (30).
+# T0_MS until the domain is 'shut off', or 'timeout' after TIMEOUT s (30);
+# OUT.qemu gets the milliseconds until its QEMU process had ended (gone or
+# a zombie: libvirt counts the domain running until the zombie is reaped).
 e2e_watch_stop() {
     local dom=$1 t0=$2 out=$3 limit=${4:-30}
-    rm -f "$out"
+    rm -f "$out" "$out.qemu"
     (
+        qemu=$(cat "/run/libvirt/qemu/$dom.pid" 2>/dev/null)
         deadline=$((SECONDS + limit))
         while [ "$(e2e_domstate "$dom")" != 'shut off' ]; do
+            if [ -n "$qemu" ] && [ ! -e "$out.qemu" ] &&
+               { [ ! -e "/proc/$qemu" ] || [ "$(awk '{ print $3 }' "/proc/$qemu/stat" 2>/dev/null)" = Z ]; }; then
+                echo $(($(e2e_now_ms) - t0)) > "$out.qemu"
+            fi
             [ "$SECONDS" -lt "$deadline" ] || { echo timeout > "$out.tmp"; mv "$out.tmp" "$out"; exit 0; }
             sleep 0.05
         done
+        [ -e "$out.qemu" ] || echo $(($(e2e_now_ms) - t0)) > "$out.qemu"
         echo $(($(e2e_now_ms) - t0)) > "$out.tmp"
         mv "$out.tmp" "$out"
     ) &
@@ -575,4 +583,10 @@ e2e_watch_stop() {
 e2e_watch_result() {
     e2e_wait_file "$1" "$2" || { echo timeout; return; }
     cat "$1"
+}
+
+# e2e_todo DESCRIPTION REASON: a failing check of a known defect (TAP TODO).
+e2e_todo() {
+    _e2e_n=$((_e2e_n + 1))
+    printf 'not ok %d - %s # TODO %s\n' "$_e2e_n" "$1" "$2"
 }

@@ -72,7 +72,7 @@ t0=$(e2e_now_ms)
 for d in a1 a2; do
     dom=dom_$d
     ms=$(e2e_watch_result "$E2E_TMP/$d.ms" 35)
-    e2e_diag "kill -9 of lc-app-a to '${!dom}' shut off: $ms ms"
+    e2e_diag "kill -9 of lc-app-a to '${!dom}' shut off: $ms ms (its QEMU process ended after $(cat "$E2E_TMP/$d.ms.qemu" 2>/dev/null) ms)"
     [ "$ms" != timeout ] && [ "$ms" -le "$limit_ms" ]
     e2e_check "${!dom} shut off within $limit_ms ms of kill -9 of its host application ($ms ms)" \
         test $? -eq 0 || e2e_diag "$(tail -n 20 "$E2E_TMP/ivshared.log")"
@@ -99,8 +99,8 @@ t0=$(e2e_now_ms)
 } 2>/dev/null
 ms1=$(e2e_watch_result "$E2E_TMP/c1.ms" 35)
 ms2=$(e2e_watch_result "$E2E_TMP/c2.ms" 35)
-e2e_diag "kill -9 of lc-app-c to '$dom_c1' (ignores ACPI) shut off: $ms1 ms"
-e2e_diag "kill -9 of lc-app-c to '$dom_c2' (ACPI power button) shut off: $ms2 ms"
+e2e_diag "kill -9 of lc-app-c to '$dom_c1' (ignores ACPI) shut off: $ms1 ms (QEMU ended after $(cat "$E2E_TMP/c1.ms.qemu" 2>/dev/null) ms)"
+e2e_diag "kill -9 of lc-app-c to '$dom_c2' (ACPI power button) shut off: $ms2 ms (QEMU ended after $(cat "$E2E_TMP/c2.ms.qemu" 2>/dev/null) ms)"
 e2e_diag "$(grep -a "lc-app-c\|$dom_c1\|$dom_c2" "$E2E_TMP/ivshared.log")"
 e2e_check "ivshared logged 'shutting down domain' for both" \
     eval "grep -aq \"shutting down domain '$dom_c1'\" '$E2E_TMP/ivshared.log' &&

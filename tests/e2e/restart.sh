@@ -49,7 +49,7 @@ kill_app() {
         wait "$E2E_HOST_PID"
     } 2>/dev/null
     ms=$(e2e_watch_result "$E2E_TMP/stop.ms" 35)
-    e2e_diag "kill -9 of '$app' to '$dom' shut off ($1): $ms ms"
+    e2e_diag "kill -9 of '$app' to '$dom' shut off ($1): $ms ms (its QEMU process ended after $(cat "$E2E_TMP/stop.ms.qemu" 2>/dev/null) ms)"
     [ "$ms" != timeout ] && [ "$ms" -le "$limit_ms" ]
     e2e_check "$1: $dom shut off within $limit_ms ms of kill -9 of '$app' ($ms ms)" test $? -eq 0 ||
         e2e_diag "$(tail -n 15 "$E2E_TMP/ivshared.log")"
