@@ -76,8 +76,13 @@ static int recv_message(int sock, int64_t *value, int *fd, int timeout_ms)
     struct pollfd p = { .fd = sock, .events = POLLIN };
     ssize_t n;
 
-    if (timeout_ms != 0 && poll(&p, 1, timeout_ms) == 0)
-        return -ETIMEDOUT;
+    if (timeout_ms != 0) {
+        int ready = poll(&p, 1, timeout_ms);
+        if (ready == 0)
+            return -ETIMEDOUT;
+        if (ready < 0)
+            return errno == EINTR ? -EINTR : -EPIPE;
+    }
     n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n < 0)
         return errno == EAGAIN || errno == EINTR ? -EAGAIN : -EPIPE;
@@ -160,11 +165,18 @@ static int connect_server(const char *region)
 /* The welcome: version, ID, region, the others' eventfds, then ours. */
 static int welcome(struct ivshare_doorbell *db, int *self)
 {
+    /* the most a well-behaved server sends: 3 + every peer's vectors + ours */
+    const unsigned steps = 3 + (IVSHARE_PEER_SLOTS + 1) * db->vectors;
     int64_t value, id = -1;
     int fd, rc;
 
     for (unsigned step = 0; ; step++) {
-        if ((rc = recv_message(db->sock, &value, &fd, IVSHARE_JOIN_TIMEOUT_MS)) < 0)
+        if (step == steps)
+            return -EPROTO; /* notices without end, and never our eventfds */
+        do
+            rc = recv_message(db->sock, &value, &fd, IVSHARE_JOIN_TIMEOUT_MS);
+        while (rc == -EINTR);
+        if (rc < 0)
             return rc == -EAGAIN ? -EPROTO : rc;
         if (step == 0 || step == 1) {
             /* version 0, then our ID: neither carries a descriptor */

@@ -11,7 +11,9 @@ load_description(ctl_options *opts, const char *arg, char **xml, gsize *len,
 {
     g_autofree char *domain_xml = NULL;
 
-    if (g_str_equal(arg, "-") || g_file_test(arg, G_FILE_TEST_EXISTS) || strchr(arg, '/'))
+    /* a path, or a name that can only be a file, is a file */
+    if (g_str_equal(arg, "-") || g_file_test(arg, G_FILE_TEST_EXISTS) || strchr(arg, '/') ||
+        g_str_has_suffix(arg, ".xml") || g_str_has_suffix(arg, ".ini"))
         return ivshare_load_file(arg, xml, len, desc, error);
     g_autoptr(virConnect) conn = ivshare_virt_connect(opts->uri, error);
     if (!conn ||

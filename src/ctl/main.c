@@ -103,7 +103,10 @@ ctl_parse(ctl_options *opts, const char *cmd, const char *args, int min, int max
     }
     /* argv[0] is the command */
     if (*argc - 1 < min || (max >= 0 && *argc - 1 > max)) {
-        fprintf(stderr, _("ivsharectl %s: expected %s; see 'ivsharectl %s --help'\n"), cmd, args, cmd);
+        if (max == 0)
+            fprintf(stderr, _("ivsharectl %s: expected no arguments; see 'ivsharectl %s --help'\n"), cmd, cmd);
+        else
+            fprintf(stderr, _("ivsharectl %s: expected %s; see 'ivsharectl %s --help'\n"), cmd, args, cmd);
         return FALSE;
     }
     return TRUE;

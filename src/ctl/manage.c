@@ -22,13 +22,8 @@ ctl_define(ctl_options *opts, int argc, char **argv)
         return 2;
     if (!(conf = ivshare_conf_get(&error)))
         return ctl_fail(error);
-    if (g_str_equal(argv[1], "-")) {
-        g_autoptr(ivshare_desc) ignored = NULL;
-        if (!ivshare_load_file("-", &xml, &len, &ignored, &error))
-            return ctl_fail(error);
-    } else if (!g_file_get_contents(argv[1], &xml, &len, &error)) {
+    if (!ivshare_read_file(argv[1], &xml, &len, &error))
         return ctl_fail(error);
-    }
     if (!(conn = ivshare_virt_connect(opts->uri, &error)) ||
         !ivshare_virt_define(conn, xml, len, argv[1], conf, &name, &error))
         return ctl_fail(error);
@@ -254,6 +249,7 @@ ctl_gc(ctl_options *opts, int argc, char **argv)
         fprintf(stderr, _("ivsharectl: %s; keeping every recorded domain user\n"), error->message);
         g_clear_error(&error);
     }
+    ivshare_region_remove_stale(conf);
     regions = ivshare_region_list(conf);
     for (char **region = regions; *region; region++) {
         if (conn)

@@ -166,6 +166,12 @@ ctl_cmdline(ctl_options *opts, int argc, char **argv)
     if (!ctl_parse(opts, "cmdline", _("REGION"), 1, 1, &argc, &argv))
         return 2;
     name = argv[1];
+    if (!ivshare_name_is_valid(name)) {
+        g_set_error(&error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
+                    _("'%s' is not a region name; use 1 to 31 of the characters A-Z a-z 0-9 _ . - "
+                      "(but not '.' or '..')"), name);
+        return ctl_fail(error);
+    }
     if (!(conf = ivshare_conf_get(&error)))
         return ctl_fail(error);
     if (!(rec = ivshare_region_record(name, conf)) ||

@@ -334,6 +334,31 @@ info_path(const char *region, const ivshare_conf *conf)
     return runtime_path(conf, "regions", name);
 }
 
+/*
+ * Save @kf as @path through a hidden temporary in the same directory, so
+ * that a kill leaves either the old file or the new one, and never a name
+ * that lists as a region.
+ */
+static gboolean
+save_hidden_then_rename(GKeyFile *kf, const char *path, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *tmp = g_strdup_printf("%s/.%s.tmp", dir, base);
+    g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
+
+    if (!g_file_set_contents_full(tmp, data, -1, G_FILE_SET_CONTENTS_NONE, 0644, error))
+        return FALSE;
+    if (rename(tmp, path) < 0) {
+        int err = errno;
+        unlink(tmp);
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                    _("cannot create '%s': %s"), path, g_strerror(err));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* The runtime record: link for ivshare_host_open and what built it. */
 static gboolean
 write_record(const ivshare_region_desc *r, const char *source, const char *path,
@@ -362,7 +387,7 @@ write_record(const ivshare_region_desc *r, const char *source, const char *path,
     g_key_file_set_integer(kf, "region", "vectors", (int)r->vectors);
     g_key_file_set_string(kf, "region", "on-host-app-exit", ivshare_exit_policy_to_string(r->on_exit));
     g_key_file_set_integer(kf, "region", "shutdown-timeout", (int)r->shutdown_timeout);
-    return g_key_file_save_to_file(kf, info, error);
+    return save_hidden_then_rename(kf, info, error);
 }
 
 GKeyFile *
@@ -374,6 +399,26 @@ ivshare_region_record(const char *region, const ivshare_conf *conf)
     if (!g_key_file_load_from_file(kf, info, G_KEY_FILE_NONE, NULL))
         return NULL;
     return g_steal_pointer(&kf);
+}
+
+/*
+ * Remove the temporaries of builds that were killed: .REGION.XXXXXX beside
+ * the region file.  Only under the region's lock, where no build runs.
+ */
+static void
+remove_stale_temporaries(const char *region, const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autofree char *prefix = g_strdup_printf(".%s.", region);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        if (g_str_has_prefix(name, prefix) && strlen(name) == strlen(prefix) + 6) {
+            g_autofree char *path = g_build_filename(dir, name, NULL);
+            if (unlink(path) == 0)
+                g_info("removed '%s', left by a build that did not finish", path);
+        }
+    }
 }
 
 gboolean
@@ -393,6 +438,10 @@ ivshare_region_build(const ivshare_region_desc *r, const char *source,
         return FALSE;
     if ((lock.fd = lock_region(r->name, conf, error)) < 0)
         return FALSE;
+    {
+        g_autofree char *dir = g_path_get_dirname(path);
+        remove_stale_temporaries(r->name, dir);
+    }
 
     if (g_file_test(path, G_FILE_TEST_EXISTS)) {
         difference = region_difference(path, &layout, size);
@@ -498,8 +547,19 @@ ivshare_region_user_add(const char *region, const char *domain,
 {
     g_autofree char *dir = runtime_path(conf, "users", region);
     g_autofree char *path = g_build_filename(dir, domain, NULL);
+    int fd;
 
-    return make_dir(dir, 0755, error) && g_file_set_contents(path, "", 0, error);
+    if (!make_dir(dir, 0755, error))
+        return FALSE;
+    /* an empty file made in one step: a kill leaves it or nothing */
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+        int err = errno;
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_FAILED,
+                    _("cannot create '%s': %s"), path, g_strerror(err));
+        return FALSE;
+    }
+    close(fd);
+    return TRUE;
 }
 
 void
@@ -583,6 +643,8 @@ ivshare_region_remove_unused(const char *region, const ivshare_conf *conf, GErro
 
     if ((lock.fd = lock_region(region, conf, error)) < 0)
         return FALSE;
+    remove_stale_temporaries(region, conf->hugepage_dir);
+    remove_stale_temporaries(region, conf->shm_dir);
     g_auto(GStrv) users = ivshare_region_users(region, conf);
     if (users && users[0])
         return FALSE;
@@ -596,4 +658,29 @@ ivshare_region_remove_unused(const char *region, const ivshare_conf *conf, GErro
     unlink(runtime_link);
     unlink(info);
     return TRUE;
+}
+
+void
+ivshare_region_remove_stale(const ivshare_conf *conf)
+{
+    const char *dirs[] = { conf->hugepage_dir, conf->shm_dir };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        g_autoptr(GDir) d = g_dir_open(dirs[i], 0, NULL);
+        g_autoptr(GPtrArray) regions = g_ptr_array_new_with_free_func(g_free);
+        const char *name;
+
+        /* .REGION.XXXXXX */
+        while (d && (name = g_dir_read_name(d))) {
+            gsize len = strlen(name);
+            if (name[0] == '.' && len > 8 && name[len - 7] == '.')
+                g_ptr_array_add(regions, g_strndup(name + 1, len - 8));
+        }
+        for (guint j = 0; j < regions->len; j++) {
+            g_auto(lock_guard) lock = { -1 };
+            const char *region = g_ptr_array_index(regions, j);
+            if (ivshare_name_is_valid(region) && (lock.fd = lock_region(region, conf, NULL)) >= 0)
+                remove_stale_temporaries(region, dirs[i]);
+        }
+    }
 }

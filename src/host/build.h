@@ -72,6 +72,9 @@ gboolean ivshare_region_remove_unused(const char *region, const ivshare_conf *co
  */
 GKeyFile *ivshare_region_record(const char *region, const ivshare_conf *conf);
 
+/* Remove the temporaries of killed builds, of every region. */
+void ivshare_region_remove_stale(const ivshare_conf *conf);
+
 /* The regions that have a runtime record, sorted. */
 char **ivshare_region_list(const ivshare_conf *conf);
 

@@ -379,49 +379,6 @@ ivshare_region_desc_size(const ivshare_region_desc *r, guint64 *size, GError **e
     return TRUE;
 }
 
-/* Read at most IVSHARE_DESC_MAX_BYTES of @path, whatever kind of file it is. */
-static gboolean
-read_bounded(const char *path, char **data, gsize *len, GError **error)
-{
-    g_autofree char *buf = g_malloc(IVSHARE_DESC_MAX_BYTES + 2);
-    gsize have = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    int saved;
-
-    if (fd < 0) {
-        saved = errno;
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-                    _("cannot open %s: %s"), path, g_strerror(saved));
-        return FALSE;
-    }
-    while (have <= IVSHARE_DESC_MAX_BYTES) {
-        ssize_t n = read(fd, buf + have, IVSHARE_DESC_MAX_BYTES + 1 - have);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            saved = errno;
-            close(fd);
-            g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved),
-                        _("cannot read %s: %s"), path, g_strerror(saved));
-            return FALSE;
-        }
-        if (n == 0)
-            break;
-        have += (gsize)n;
-    }
-    close(fd);
-    if (have > IVSHARE_DESC_MAX_BYTES) {
-        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                    _("%s: the file is larger than 16M; it is not a description"), path);
-        return FALSE;
-    }
-    buf[have] = '\0';
-    *data = g_realloc(g_steal_pointer(&buf), have + 1);
-    *len = have;
-    return TRUE;
-}
-
 gboolean
 ivshare_desc_load_file(const char *path, ivshare_desc **out, GError **error)
 {
@@ -429,7 +386,7 @@ ivshare_desc_load_file(const char *path, ivshare_desc **out, GError **error)
     gsize len = 0;
 
     *out = NULL;
-    if (!read_bounded(path, &data, &len, error))
+    if (!ivshare_read_file(path, &data, &len, error))
         return FALSE;
     if (g_str_has_suffix(path, ".ini")) {
         g_autofree char *base = g_path_get_basename(path);

@@ -3,8 +3,6 @@
 #include "domxml.h"
 
 #include <libxml/parser.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #define MAX_FILE (16 * 1024 * 1024)
 
@@ -22,9 +20,11 @@ parse(const char *xml, gsize len, const char *source, GError **error)
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {
         const xmlError *e = xmlGetLastError();
+        g_autofree char *what = e && e->message ? g_strdup(e->message) : g_strdup(_("unknown error"));
+        /* libxml2 adds lines of its own ("Bytes: 0x…"): keep the first */
+        what[strcspn(what, "\n")] = '\0';
         g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                    _("%s:%d: not well-formed XML: %s"), source, e ? e->line : 0,
-                    e && e->message ? g_strchomp(e->message) : _("unknown error"));
+                    _("%s:%d: not well-formed XML: %s"), source, e ? e->line : 0, what);
     }
     return doc;
 }
@@ -51,25 +51,11 @@ ivshare_domain_xml_name(const char *xml, gsize len, const char *source,
 }
 
 static gboolean
-read_input(const char *path, char **data, gsize *len, GError **error)
+is_blank(const char *s)
 {
-    g_autoptr(GString) buf = NULL;
-    char chunk[8192];
-    size_t n;
-
-    if (!g_str_equal(path, "-"))
-        return g_file_get_contents(path, data, len, error);
-    buf = g_string_new(NULL);
-    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-        if (buf->len + n > MAX_FILE) {
-            g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
-                        _("standard input: larger than %d MiB"), MAX_FILE >> 20);
+    for (; *s; s++)
+        if (!g_ascii_isspace(*s))
             return FALSE;
-        }
-        g_string_append_len(buf, chunk, n);
-    }
-    *len = buf->len;
-    *data = g_string_free(g_steal_pointer(&buf), FALSE);
     return TRUE;
 }
 
@@ -85,11 +71,15 @@ ivshare_load_file(const char *path, char **xml, gsize *len,
     gsize n = 0;
 
     *desc = NULL;
-    if (!read_input(path, &data, &n, error))
+    if (!ivshare_read_file(path, &data, &n, error))
         return FALSE;
     if (g_str_has_suffix(path, ".ini")) {
         if (!ivshare_desc_from_ini(data, n, source, NULL, desc, error))
             return FALSE;
+    } else if (is_blank(data)) {
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
+                    _("%s: the document is empty; expected a domain XML or an ivshare description"), source);
+        return FALSE;
     } else {
         if (!(doc = parse(data, n, source, error)))
             return FALSE;

@@ -108,14 +108,15 @@ ivshare_hook_release(const char *domain, const ivshare_conf *conf, GError **erro
 {
     g_auto(GStrv) regions = ivshare_region_list(conf);
 
+    for (char **region = regions; *region; region++)
+        ivshare_region_user_remove(*region, domain, conf);
+    /* every region nobody uses loses its link, and its file unless its
+     * host application lives: this also finishes a release that was killed
+     * between the two steps */
     for (char **region = regions; *region; region++) {
         g_auto(GStrv) users = ivshare_region_users(*region, conf);
-        if (!g_strv_contains((const char *const *)users, domain))
-            continue;
-        ivshare_region_user_remove(*region, domain, conf);
-        if (!ivshare_region_remove_unused(*region, conf, error))
-            if (error && *error)
-                return FALSE;
+        if (!users[0] && !ivshare_region_remove_unused(*region, conf, error) && error && *error)
+            return FALSE;
     }
     return TRUE;
 }

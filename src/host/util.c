@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* util.c: the ivshare error domain, sizes, powers of two and names. */
+/* util.c: the ivshare error domain, sizes, powers of two, names, reading files. */
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ivshare/ivshare.h"
 
@@ -125,5 +128,54 @@ ivshare_name_is_valid(const char *name)
         if (!g_ascii_isalnum(*p) && *p != '_' && *p != '.' && *p != '-')
             return FALSE;
     }
+    return TRUE;
+}
+
+#define READ_MAX (16 * 1024 * 1024)
+
+gboolean
+ivshare_read_file(const char *path, char **data, gsize *len, GError **error)
+{
+    gboolean in = g_str_equal(path, "-");
+    const char *name = in ? _("standard input") : path;
+    g_autofree char *buf = g_malloc(READ_MAX + 2);
+    gsize have = 0;
+    int fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int saved = 0;
+
+    if (fd < 0) {
+        saved = errno;
+        g_set_error(error, IVSHARE_ERROR, saved == ENOENT ? IVSHARE_ERROR_NOT_FOUND : IVSHARE_ERROR_FAILED,
+                    _("cannot open %s: %s"), name, g_strerror(saved));
+        return FALSE;
+    }
+    while (have <= READ_MAX) {
+        ssize_t n = read(fd, buf + have, READ_MAX + 1 - have);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            saved = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        have += (gsize)n;
+    }
+    if (!in)
+        close(fd);
+    if (saved) {
+        g_set_error(error, IVSHARE_ERROR, saved == EISDIR ? IVSHARE_ERROR_INVALID : IVSHARE_ERROR_FAILED,
+                    _("cannot read %s: %s"), name, g_strerror(saved));
+        return FALSE;
+    }
+    if (have > READ_MAX) {
+        g_set_error(error, IVSHARE_ERROR, IVSHARE_ERROR_INVALID,
+                    _("%s: the file is larger than 16M; it is not a description"), name);
+        return FALSE;
+    }
+    buf[have] = '\0';
+    *data = g_realloc(g_steal_pointer(&buf), have + 1);
+    *len = have;
     return TRUE;
 }

@@ -48,6 +48,13 @@ guint64 ivshare_next_power_of_two(guint64 v);
  */
 void ivshare_error_one_line(GError **error);
 
+/*
+ * Read at most 16 MiB of @path ("-": standard input), whatever kind of
+ * file it is; NUL-terminated.  Errors: IVSHARE_ERROR_NOT_FOUND for a
+ * missing file, _INVALID for a directory or a larger file, else _FAILED.
+ */
+gboolean ivshare_read_file(const char *path, char **data, gsize *len, GError **error);
+
 /* [A-Za-z0-9_.-]{1,31}, and not "." or "..". */
 gboolean ivshare_name_is_valid(const char *name);
 

@@ -16,10 +16,19 @@ ivshare_virt_set_error(GError **error, const char *what)
                 "%s: %s", what, e && e->message ? e->message : _("unknown libvirt error"));
 }
 
+/* libvirt reports through GErrors here, never on its own on stderr. */
+static void
+quiet(void *data, virErrorPtr e)
+{
+}
+
 virConnectPtr
 ivshare_virt_connect(const char *uri, GError **error)
 {
-    virConnectPtr conn = virConnectOpen(uri);
+    virConnectPtr conn;
+
+    virSetErrorFunc(NULL, quiet);
+    conn = virConnectOpen(uri);
 
     if (!conn)
         ivshare_virt_set_error(error, _("cannot connect to libvirt"));

@@ -420,7 +420,7 @@ test_load_file(void)
         g_autoptr(ivshare_desc) d = NULL;
 
         g_assert_false(ivshare_desc_load_file("/nonexistent/x.xml", &d, &error));
-        g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        g_assert_error(error, IVSHARE_ERROR, IVSHARE_ERROR_NOT_FOUND);
         g_clear_error(&error);
         /* not a regular file, and endless: read no further than the limit */
         g_assert_false(ivshare_desc_load_file("/dev/zero", &d, &error));
