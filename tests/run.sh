@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as root on Debian 12: installs what it needs, builds,
 # prepares the host (libvirtd, virtlogd, hugepages) and runs every suite,
-# then the unit and end-to-end suites again under ASan+UBSan.
+# then the unit and end-to-end suites again under ASan+UBSan, then every
+# fuzz target for a minute (IVSHARE_FUZZ_SECONDS) with libFuzzer.
 #
 #   bash tests/run.sh            everything (what .ci/run runs)
 #   bash tests/run.sh --quick    unit tests only, no installs
@@ -44,3 +45,12 @@ meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/nul
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --suite unit --suite e2e --print-errorlogs --num-processes 2
+
+log "fuzzing: every target for ${IVSHARE_FUZZ_SECONDS:-60} s (clang, libFuzzer, ASan+UBSan)"
+rm -rf build-fuzz
+bash "$top/tests/fuzz/run.sh" "$top/build-fuzz" "${IVSHARE_FUZZ_SECONDS:-60}"
+
+# one closing line over every run above
+awk '/^Ok:/ { ok += $2 } /^(Fail|Timeout|Unexpected Pass):/ { bad += $NF } /^Skipped:/ { skip += $2 }
+     END { printf "%d passed, %d failed, %d skipped\n", ok, bad, skip }' \
+    build-tests/meson-logs/testlog.txt build-asan/meson-logs/testlog.txt build-fuzz/meson-logs/testlog.txt
