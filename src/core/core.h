@@ -143,10 +143,14 @@ void ivshare_doorbell_attach(ivshare_region *r, int self);
 void ivshare_doorbell_close(ivshare_region *r);
 /* Ring @peer's eventfd for @vector (@listed: the peer table lists it); false if we have none. */
 bool ivshare_doorbell_host_ring(ivshare_region *r, unsigned peer, unsigned vector, bool listed);
-/* Sleep on our eventfd of @vector: 0 when rung, -ETIMEDOUT, -ENOTSUP if not joined. */
+/*
+ * Sleep on our eventfd of @vector: 0 when rung, -EAGAIN when it only
+ * brought rings already taken from the counters, -ETIMEDOUT, -ENOTSUP if
+ * not joined.
+ */
 int ivshare_doorbell_host_sleep(ivshare_region *r, unsigned vector, int timeout_ms);
-/* Forget rings of @vector already seen through the counters. */
-void ivshare_doorbell_host_drain(ivshare_region *r, unsigned vector);
+/* @rings of @vector were taken from the counters: their eventfd is no news. */
+void ivshare_doorbell_host_seen(ivshare_region *r, unsigned vector, uint32_t rings);
 
 /*
  * Validate the region at @base (@size bytes mapped) and snapshot its

@@ -35,6 +35,9 @@ struct ivshare_doorbell {
     unsigned n_own;
     int peers[IVSHARE_PEER_SLOTS][IVSHARE_MAX_VECTORS]; /* we ring through these */
     unsigned n_peer[IVSHARE_PEER_SLOTS];        /* descriptors received per peer */
+    /* rings already taken from the counters whose eventfd write may still
+     * come: an eventfd count up to this much wakes nobody */
+    uint64_t debt[IVSHARE_MAX_VECTORS];
 };
 
 static void close_peer(struct ivshare_doorbell *db, unsigned id)
@@ -270,32 +273,51 @@ bool ivshare_doorbell_host_ring(ivshare_region *r, unsigned peer, unsigned vecto
     return write(db->peers[peer][vector], &one, sizeof(one)) == sizeof(one);
 }
 
+/* Read @vector's eventfd without waiting: the rings it counted, or 0. */
+static uint64_t take_eventfd(struct ivshare_doorbell *db, unsigned vector)
+{
+    uint64_t count = 0;
+
+    if (read(db->own[vector], &count, sizeof(count)) != sizeof(count))
+        return 0;
+    return count;
+}
+
+/* Absorb up to the debt of @vector from @count; what is left are new rings. */
+static uint64_t pay_debt(struct ivshare_doorbell *db, unsigned vector, uint64_t count)
+{
+    uint64_t paid = count < db->debt[vector] ? count : db->debt[vector];
+
+    db->debt[vector] -= paid;
+    return count - paid;
+}
+
 int ivshare_doorbell_host_sleep(ivshare_region *r, unsigned vector, int timeout_ms)
 {
     struct ivshare_doorbell *db = r->db;
     struct pollfd p[2];
-    uint64_t count;
 
     if (!db || vector >= db->n_own)
         return -ENOTSUP;
     p[0] = (struct pollfd){ .fd = db->own[vector], .events = POLLIN };
     p[1] = (struct pollfd){ .fd = db->sock, .events = POLLIN };
     if (poll(p, 2, timeout_ms) < 0)
-        return -errno;
+        return errno == EINTR ? -EAGAIN : -errno;
     if (p[1].revents)
         pump(db);
     if (!(p[0].revents & POLLIN))
         return -ETIMEDOUT;
-    /* an eventfd counts rings; reading resets it */
-    if (read(db->own[vector], &count, sizeof(count)) < 0 && errno != EAGAIN)
-        return -errno;
-    return 0;
+    /* the late eventfd of a ring already taken from the counters is no
+     * new ring */
+    return pay_debt(db, vector, take_eventfd(db, vector)) > 0 ? 0 : -EAGAIN;
 }
 
-void ivshare_doorbell_host_drain(ivshare_region *r, unsigned vector)
+void ivshare_doorbell_host_seen(ivshare_region *r, unsigned vector, uint32_t rings)
 {
-    uint64_t count;
+    struct ivshare_doorbell *db = r->db;
 
-    if (r->db && vector < r->db->n_own)
-        (void)!read(r->db->own[vector], &count, sizeof(count));
+    if (!db || vector >= db->n_own)
+        return;
+    db->debt[vector] += rings;
+    pay_debt(db, vector, take_eventfd(db, vector));
 }

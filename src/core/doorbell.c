@@ -163,8 +163,8 @@ IVSHARE_EXPORT int ivshare_doorbell_wait(ivshare_region *r, unsigned vector, int
         int64_t left_ms = -1;
 
         if (now != r->bells_seen[vector]) {
+            ivshare_doorbell_host_seen(r, vector, now - r->bells_seen[vector]);
             r->bells_seen[vector] = now;
-            ivshare_doorbell_host_drain(r, vector);
             return 0;
         }
         if (timeout_ms > 0)
@@ -175,10 +175,11 @@ IVSHARE_EXPORT int ivshare_doorbell_wait(ivshare_region *r, unsigned vector, int
             /* wake up now and then: a peer may bump the counter only */
             int rc = ivshare_doorbell_host_sleep(r, vector, left_ms < 0 || left_ms > 100 ? 100 : (int)left_ms);
             if (rc == 0) {
+                /* new rings through the eventfd: their counters, if any, too */
                 r->bells_seen[vector] = atomic_load_explicit(bell, memory_order_acquire);
                 return 0;
             }
-            if (rc != -ETIMEDOUT)
+            if (rc != -ETIMEDOUT && rc != -EAGAIN)
                 return rc;
             continue;
         }

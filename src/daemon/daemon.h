@@ -37,6 +37,7 @@ struct ivshared {
     GFileMonitor *apps_monitor;
     guint rescan_id;
     GHashTable *shutdowns;    /* domain -> timeout source ID of a pending destroy */
+    gint destroys;            /* destroys running in worker threads (atomic) */
     GHashTable *servers;      /* region -> doorbell server */
     GFileMonitor *regions_monitor;
     int lock_fd;

@@ -4,11 +4,13 @@
  * running domain that uses one of its regions gets the region's
  * on-host-app-exit policy: destroy, or an ACPI shutdown followed by a
  * destroy once shutdown-timeout has passed.
+ *
+ * Destroys run in worker threads, all at once: each waits for its QEMU to
+ * go, and one after the other they would take seconds for several domains.
  */
 #include "daemon.h"
 
 #include <libvirt/virterror.h>
-
 
 typedef struct {
     ivshared *daemon;
@@ -29,17 +31,53 @@ last_virt_error(void)
     return e && e->message ? e->message : "unknown libvirt error";
 }
 
+typedef struct {
+    ivshared *daemon;
+    virDomainPtr dom;
+    char *why;
+} destroy_job;
+
+static void
+destroy_job_free(destroy_job *j)
+{
+    virDomainFree(j->dom);
+    g_free(j->why);
+    g_atomic_int_dec_and_test(&j->daemon->destroys);
+    g_free(j);
+}
+
+static void
+destroy_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    destroy_job *j = data;
+
+    if (virDomainDestroy(j->dom) < 0 && virDomainIsActive(j->dom) == 1)
+        g_warning("cannot destroy domain '%s': %s", virDomainGetName(j->dom), last_virt_error());
+    else
+        g_message("destroyed domain '%s': %s", virDomainGetName(j->dom), j->why);
+    g_task_return_boolean(task, TRUE);
+}
+
 static void
 destroy_domain(ivshared *d, const char *name, const char *why)
 {
-    g_autoptr(virDomain) dom = d->conn ? virDomainLookupByName(d->conn, name) : NULL;
+    g_autoptr(GTask) task = NULL;
+    virDomainPtr dom = d->conn ? virDomainLookupByName(d->conn, name) : NULL;
+    destroy_job *j;
 
-    if (!dom || virDomainIsActive(dom) != 1)
+    if (!dom || virDomainIsActive(dom) != 1) {
+        if (dom)
+            virDomainFree(dom);
         return;
-    if (virDomainDestroy(dom) < 0)
-        g_warning("cannot destroy domain '%s': %s", name, last_virt_error());
-    else
-        g_message("destroyed domain '%s': %s", name, why);
+    }
+    j = g_new0(destroy_job, 1);
+    j->daemon = d;
+    j->dom = dom;
+    j->why = g_strdup(why);
+    g_atomic_int_inc(&d->destroys);
+    task = g_task_new(NULL, NULL, NULL, NULL);
+    g_task_set_task_data(task, j, (GDestroyNotify)destroy_job_free);
+    g_task_run_in_thread(task, destroy_in_thread);
 }
 
 static gboolean
@@ -144,6 +182,11 @@ ivshared_policy_stop(ivshared *d)
     GHashTableIter iter;
     gpointer id;
 
+    /* let running destroys finish (each holds the libvirt connection);
+     * their tasks complete through the main context */
+    for (int waited = 0; g_atomic_int_get(&d->destroys) > 0 && waited < 30000; waited++)
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(1000);
     if (!d->shutdowns)
         return;
     g_hash_table_iter_init(&iter, d->shutdowns);

@@ -195,6 +195,7 @@ test_sweep_dead_app(fixture *f, gconstpointer data)
     use_region(f, REGION_XML(""), "test");
     g_assert_cmpint(domain_active(f, "test"), ==, 1);
     ivshared_policy_sweep(&f->d);
+    wait_active(f, "test", 0, 2000); /* destroys run in worker threads */
     g_assert_cmpint(domain_active(f, "test"), ==, 0);
 }
 
