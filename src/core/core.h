@@ -66,6 +66,7 @@ struct ivshare_ring {
      */
     _Alignas(128) uint32_t prod_local;
     bool prod_cached;
+    uint32_t cons_seen;             /* SPSC producer: consumer position last read */
     _Alignas(128) uint32_t cons_local;
     bool cons_cached;
 };

@@ -110,6 +110,140 @@ void ivshare_ring_attach(ivshare_ring *q, ivshare_region *r, void *mem,
 }
 
 /*
+ * Copy a message.  Up to 64 bytes, two overlapping fixed-size moves the
+ * compiler inlines: ring messages are small, and a call to memcpy() per
+ * message is a good part of the cost of a ring operation.
+ */
+static inline void ivshare_msg_copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+
+    if (n > 64) {
+        memcpy(d, s, n);
+    } else if (n >= 32) {
+        memcpy(d, s, 32);
+        memcpy(d + n - 32, s + n - 32, 32);
+    } else if (n >= 16) {
+        memcpy(d, s, 16);
+        memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
+
+/*
+ * Single producer and single consumer (neither flag): the same slot states
+ * as every ring, with two shortcuts.  The producer learns that slots are
+ * free from the consumer position, which it reads again only when the last
+ * value it read says the ring is full, instead of reading each slot's seq
+ * before writing it; and each side stores its position once per call,
+ * bursts included.  See "Rings" in docs/metadata.md.
+ */
+static inline bool ivshare_ring_is_spsc(const ivshare_ring *q)
+{
+    return !(q->flags & (IVSHARE_RING_MULTI_PRODUCER | IVSHARE_RING_MULTI_CONSUMER));
+}
+
+static uint32_t ivshare_ring_resync(ivshare_ring *q, _Atomic uint32_t *shared, uint32_t done);
+
+/*
+ * Free positions from prod_local, at most @n.  Whenever the producer reads
+ * the consumer position again it also checks the seq of the slot it is
+ * about to fill, as every producer does: garbage stops it with -EAGAIN.
+ */
+static unsigned ivshare_spsc_room(ivshare_ring *q, unsigned n)
+{
+    uint32_t pos, used;
+
+    if (!q->prod_cached) {
+        q->prod_local = ivshare_ring_resync(q, q->prod_pos, 1);
+        q->cons_seen = q->prod_local - q->nslots;   /* forces the reload below */
+        q->prod_cached = true;
+    }
+    pos = q->prod_local;
+    used = pos - q->cons_seen;
+    if (used > q->nslots || q->nslots - used < n) {
+        q->cons_seen = atomic_load_explicit(q->cons_pos, memory_order_acquire);
+        used = pos - q->cons_seen;
+        if (used >= q->nslots)
+            return 0;   /* full, or a consumer position ahead of ours: garbage */
+        if (atomic_load_explicit(&ivshare_slot_at(q->slots, q->stride, q->mask, pos)->seq,
+                                 memory_order_acquire) != pos)
+            return 0;
+    }
+    return n < q->nslots - used ? n : q->nslots - used;
+}
+
+static unsigned ivshare_spsc_enqueue(ivshare_ring *q, const void *const *msgs,
+                                     const size_t *lens, unsigned n)
+{
+    unsigned room = ivshare_spsc_room(q, n), i;
+    uint32_t pos = q->prod_local;
+
+    for (i = 0; i < room && lens[i] <= q->slot_size; i++) {
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos + i);
+
+        atomic_store_explicit(&s->len, (uint32_t)lens[i], memory_order_relaxed);
+        ivshare_msg_copy(s->payload, msgs[i], lens[i]);
+        ivshare_store_fence(q->fence);
+        atomic_store_explicit(&s->seq, pos + i + 1, memory_order_release);
+    }
+    if (i) {
+        q->prod_local = pos + i;
+        atomic_store_explicit(q->prod_pos, pos + i, memory_order_release);
+    }
+    return i;
+}
+
+/* Up to @n messages in one pass; *err says why it stopped early. */
+static unsigned ivshare_spsc_dequeue(ivshare_ring *q, void *const *bufs, size_t cap,
+                                     size_t *lens, unsigned n, int *err)
+{
+    uint32_t pos;
+    unsigned i;
+
+    if (!q->cons_cached) {
+        q->cons_local = ivshare_ring_resync(q, q->cons_pos, q->nslots);
+        q->cons_cached = true;
+    }
+    pos = q->cons_local;
+    *err = -EAGAIN;
+    for (i = 0; i < n; i++) {
+        struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos + i);
+        uint32_t len;
+
+        if (atomic_load_explicit(&s->seq, memory_order_acquire) != pos + i + 1)
+            break;
+        ivshare_load_fence(q->fence);
+        len = atomic_load_explicit(&s->len, memory_order_relaxed);
+        if (len > q->slot_size)
+            len = q->slot_size;
+        if (len > cap) {
+            *err = -EMSGSIZE;   /* it stays queued */
+            break;
+        }
+        ivshare_msg_copy(bufs[i], s->payload, len);
+        lens[i] = len;
+        /* the copy must be complete before the producer may reuse the slot */
+        ivshare_store_fence(q->fence);
+        atomic_store_explicit(&s->seq, pos + i + q->nslots, memory_order_release);
+    }
+    if (i) {
+        q->cons_local = pos + i;
+        atomic_store_explicit(q->cons_pos, pos + i, memory_order_release);
+    }
+    return i;
+}
+
+/*
  * The position a single producer or consumer starts from: the shared one,
  * moved past the slots that a predecessor finished (their seq is pos +
  * @done: 1 for a producer, slots for a consumer) but died before it stored
@@ -188,8 +322,7 @@ static void ivshare_ring_fill(ivshare_ring *q, uint32_t pos, const void *msg, si
     struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
 
     atomic_store_explicit(&s->len, (uint32_t)len, memory_order_relaxed);
-    if (len > 0)
-        memcpy(s->payload, msg, len);
+    ivshare_msg_copy(s->payload, msg, len);
     ivshare_store_fence(q->fence);
     atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
 }
@@ -201,6 +334,8 @@ IVSHARE_EXPORT int ivshare_ring_enqueue(ivshare_ring *q, const void *msg, size_t
 
     if (len > q->slot_size)
         return -EMSGSIZE;
+    if (ivshare_ring_is_spsc(q))
+        return ivshare_spsc_enqueue(q, &msg, &len, 1) ? 0 : -EAGAIN;
     rc = ivshare_ring_claim_prod(q, 1, &pos);
     if (rc < 0)
         return rc;
@@ -216,6 +351,8 @@ IVSHARE_EXPORT unsigned ivshare_ring_enqueue_burst(ivshare_ring *q, const void *
     unsigned fit, done = 0;
     uint32_t pos;
 
+    if (ivshare_ring_is_spsc(q))
+        return ivshare_spsc_enqueue(q, msgs, lens, n);
     /* the burst stops before the first message that is too long */
     for (fit = 0; fit < n && lens[fit] <= q->slot_size; fit++)
         ;
@@ -324,8 +461,7 @@ static void ivshare_ring_drain(ivshare_ring *q, uint32_t pos, void *buf, size_t 
 {
     struct ivshare_slot *s = ivshare_slot_at(q->slots, q->stride, q->mask, pos);
 
-    if (len > 0)
-        memcpy(buf, s->payload, len);
+    ivshare_msg_copy(buf, s->payload, len);
     /* the copy must be complete before the producer may reuse the slot */
     ivshare_store_fence(q->fence);
     atomic_store_explicit(&s->seq, pos + q->nslots, memory_order_release);
@@ -337,6 +473,13 @@ IVSHARE_EXPORT int ivshare_ring_dequeue(ivshare_ring *q, void *buf, size_t cap, 
     size_t len;
     int rc;
 
+    if (ivshare_ring_is_spsc(q)) {
+        if (!ivshare_spsc_dequeue(q, &buf, cap, &len, 1, &rc))
+            return rc;
+        if (lenp)
+            *lenp = len;
+        return 0;
+    }
     rc = ivshare_ring_claim_cons(q, 1, cap, &len, &pos);
     if (rc < 0)
         return rc;
@@ -353,7 +496,10 @@ IVSHARE_EXPORT unsigned ivshare_ring_dequeue_burst(ivshare_ring *q, void *const 
 {
     unsigned done = 0;
     uint32_t pos;
+    int err;
 
+    if (ivshare_ring_is_spsc(q))
+        return ivshare_spsc_dequeue(q, bufs, cap, lens, n, &err);
     while (done < n) {
         int k = ivshare_ring_claim_cons(q, n - done, cap, lens + done, &pos);
         if (k < 0)
