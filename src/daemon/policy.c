@@ -12,6 +12,8 @@
 
 #include <libvirt/virterror.h>
 
+#include "runtime.h"
+
 typedef struct {
     ivshared *daemon;
     char *domain;
@@ -34,6 +36,7 @@ last_virt_error(void)
 typedef struct {
     ivshared *daemon;
     virDomainPtr dom;
+    gboolean local;           /* QEMU runs on this host (qemu:///system) */
     char *why;
 } destroy_job;
 
@@ -51,6 +54,13 @@ destroy_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *can
 {
     destroy_job *j = data;
 
+    /* A local QEMU is stopped at once: libvirt's destroy asks it to quit
+     * and waits; SIGKILL ends it now, and libvirt, seeing its monitor
+     * close, marks the domain shut off.  The destroy then cleans up. */
+    if (j->local) {
+        guint killed = ivshare_kill_qemu(virDomainGetName(j->dom));
+        g_debug("domain '%s': sent SIGKILL to %u QEMU process(es)", virDomainGetName(j->dom), killed);
+    }
     if (virDomainDestroy(j->dom) < 0 && virDomainIsActive(j->dom) == 1)
         g_warning("cannot destroy domain '%s': %s", virDomainGetName(j->dom), last_virt_error());
     else
@@ -63,6 +73,7 @@ destroy_domain(ivshared *d, const char *name, const char *why)
 {
     g_autoptr(GTask) task = NULL;
     virDomainPtr dom = d->conn ? virDomainLookupByName(d->conn, name) : NULL;
+    g_autofree char *uri = d->conn ? virConnectGetURI(d->conn) : NULL;
     destroy_job *j;
 
     if (!dom || virDomainIsActive(dom) != 1) {
@@ -73,6 +84,7 @@ destroy_domain(ivshared *d, const char *name, const char *why)
     j = g_new0(destroy_job, 1);
     j->daemon = d;
     j->dom = dom;
+    j->local = uri && g_str_has_prefix(uri, "qemu:///");
     j->why = g_strdup(why);
     g_atomic_int_inc(&d->destroys);
     task = g_task_new(NULL, NULL, NULL, NULL);

@@ -213,9 +213,6 @@ identify(ivshared_server *s, int sock, enum ivshare_peer_kind *kind, char *name,
 {
     struct ucred cred;
     socklen_t clen = sizeof(cred);
-    g_autofree char *cmdline_path = NULL;
-    g_autofree char *cmdline = NULL;
-    gsize n = 0;
 
     g_snprintf(name, len, "unknown");
     *kind = IVSHARE_PEER_DOMAIN;
@@ -226,19 +223,7 @@ identify(ivshared_server *s, int sock, enum ivshare_peer_kind *kind, char *name,
         *kind = IVSHARE_PEER_HOST_APP;
         return;
     }
-    cmdline_path = g_strdup_printf("/proc/%d/cmdline", (int)cred.pid);
-    if (!g_file_get_contents(cmdline_path, &cmdline, &n, NULL))
-        return;
-    /* QEMU started by libvirt: "-name" "guest=DOMAIN,debug-threads=on" */
-    for (gsize i = 0; i + 1 < n; i += strlen(cmdline + i) + 1) {
-        if (g_str_equal(cmdline + i, "-name") && i + 6 < n) {
-            const char *arg = cmdline + i + 6;
-            const char *start = g_str_has_prefix(arg, "guest=") ? arg + 6 : arg;
-            gsize end = strcspn(start, ",");
-            g_snprintf(name, len, "%.*s", (int)MIN(end, len - 1), start);
-            return;
-        }
-    }
+    ivshare_pid_qemu_domain(cred.pid, name, len);
 }
 
 static gboolean

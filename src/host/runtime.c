@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -83,4 +84,43 @@ ivshare_pid_host_app(const ivshare_conf *conf, int pid, char *name, gsize len)
         }
     }
     return FALSE;
+}
+
+gboolean
+ivshare_pid_qemu_domain(int pid, char *name, gsize len)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
+    g_autofree char *cmdline = NULL;
+    gsize n = 0;
+
+    if (!g_file_get_contents(path, &cmdline, &n, NULL))
+        return FALSE;
+    /* QEMU started by libvirt: "-name" "guest=DOMAIN,debug-threads=on" */
+    for (gsize i = 0; i + 1 < n; i += strlen(cmdline + i) + 1) {
+        if (g_str_equal(cmdline + i, "-name") && i + 6 < n) {
+            const char *arg = cmdline + i + 6;
+            const char *start = g_str_has_prefix(arg, "guest=") ? arg + 6 : arg;
+            gsize end = strcspn(start, ",");
+            g_snprintf(name, len, "%.*s", (int)MIN(end, len - 1), start);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+guint
+ivshare_kill_qemu(const char *domain)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *entry;
+    guint killed = 0;
+
+    while (proc && (entry = g_dir_read_name(proc))) {
+        char name[256];
+        int pid = atoi(entry);
+        if (pid > 1 && ivshare_pid_qemu_domain(pid, name, sizeof(name)) &&
+            g_str_equal(name, domain) && kill(pid, SIGKILL) == 0)
+            killed++;
+    }
+    return killed;
 }

@@ -18,4 +18,13 @@ gboolean ivshare_daemon_running(const ivshare_conf *conf, int *pid);
 /* The host application registered by process @pid, into @name. */
 gboolean ivshare_pid_host_app(const ivshare_conf *conf, int pid, char *name, gsize len);
 
+/*
+ * The libvirt domain whose QEMU is process @pid ("-name guest=DOMAIN,…" on
+ * its command line), into @name; FALSE if it is no such QEMU.
+ */
+gboolean ivshare_pid_qemu_domain(int pid, char *name, gsize len);
+
+/* SIGKILL the QEMU processes of domain @domain on this host: how many. */
+guint ivshare_kill_qemu(const char *domain);
+
 #endif /* IVSHARE_HOST_RUNTIME_H */

@@ -58,7 +58,19 @@ start_daemon() {
         return 0
     fi
     command -v "$name" >/dev/null || die "'$name' is not installed."
-    "$name" -d 9>&- || die "'$name -d' failed."
+    if [ "$name" = libvirtd ] && command -v tini >/dev/null; then
+        # libvirtd daemonizes each QEMU; on a host whose init is slow to
+        # reap (here, no systemd), a QEMU that has exited lingers as a
+        # zombie and libvirt reports its domain running until it is
+        # reaped.  A subreaper above libvirtd adopts and reaps them at
+        # once, as systemd would; like systemd, it starts libvirtd again
+        # when libvirtd ends (tests restart it by killing it), so that
+        # every QEMU has the same prompt reaper.
+        setsid tini -s -- sh -c 'while :; do libvirtd; sleep 0.2; done' >/dev/null 2>&1 9>&- < /dev/null &
+        record reaper_pid "$!"
+    else
+        "$name" -d 9>&- || die "'$name -d' failed."
+    fi
     wait_for 20 test -S "$socket" || die "'$name' did not create '$socket' within 20 s."
     wait_for 5 running "$pidfile" "$name" || die "'$name' wrote no pid file '$pidfile'."
     pid=$(cat "$pidfile")

@@ -44,6 +44,12 @@ if [ -n "$(value libvirtd_pid)" ] && command -v virsh >/dev/null; then
     running=$(virsh -c qemu:///system list --name 2>/dev/null | grep -c .)
     [ "$running" -eq 0 ] || say "warning: $running domains are still running."
 fi
+# the subreaper host-setup.sh put above libvirtd first: it would start
+# libvirtd again
+reaper=$(value reaper_pid)
+if [ -n "$reaper" ] && [ "$(cat "/proc/$reaper/comm" 2>/dev/null)" = tini ]; then
+    kill -TERM "$reaper" 2>/dev/null && say "stopped the subreaper of libvirtd (pid $reaper)."
+fi
 stop_daemon libvirtd
 stop_daemon virtlogd
 

@@ -59,7 +59,7 @@ kill_app() {
 # the e2e state file follows when host-setup.sh had started the old one,
 # so that host-teardown.sh ends the new one.
 restart_libvirtd() {
-    local old new deadline
+    local old new deadline reaper
     old=$(cat /run/libvirtd.pid 2>/dev/null)
     [ -n "$old" ] && [ "$(cat "/proc/$old/comm" 2>/dev/null)" = libvirtd ] ||
         { e2e_diag "no libvirtd in /run/libvirtd.pid"; return 1; }
@@ -69,9 +69,13 @@ restart_libvirtd() {
         [ "$SECONDS" -lt "$deadline" ] || { e2e_diag "libvirtd ($old) did not stop"; return 1; }
         sleep 0.1
     done
-    libvirtd -d 8>&- 9>&- || return 1
+    # host-setup.sh's subreaper starts libvirtd again by itself; else we do
+    reaper=$(sed -n 's/^reaper_pid=//p' "$state" | head -n 1)
+    if [ -z "$reaper" ] || [ "$(cat "/proc/$reaper/comm" 2>/dev/null)" != tini ]; then
+        libvirtd -d 8>&- 9>&- || return 1
+    fi
     deadline=$((SECONDS + 30))
-    until virsh list > /dev/null 2>&1; do
+    until virsh list > /dev/null 2>&1 && [ "$(cat /run/libvirtd.pid 2>/dev/null)" != "$old" ]; do
         [ "$SECONDS" -lt "$deadline" ] || { e2e_diag "the new libvirtd does not answer"; return 1; }
         sleep 0.2
     done
