@@ -124,6 +124,9 @@ typedef struct {
     ivshare_layout_object *objects;
     uint64_t header_size;     /* out */
     uint64_t used_size;       /* out: end of the last object */
+    int zeroed;               /* in: the memory is known to read as zeros (a new
+                               * file): ivshare_region_format() then writes only
+                               * what is not zero, instead of clearing it all */
 } ivshare_layout;
 
 /* -EINVAL for a bad parameter (zero, not a power of two, too many objects),
@@ -132,8 +135,9 @@ int ivshare_layout_compute(ivshare_layout *l);
 
 /*
  * Write the header, object table, empty peer table and every object's
- * initial state into @mem (@size bytes, zero-filled or not), then publish
- * the ready flag with release ordering.  The layout must be computed and
+ * initial state into @mem (@size bytes, zero-filled or not: see
+ * ivshare_layout.zeroed), then publish the ready flag with release
+ * ordering.  The layout must be computed and
  * used_size <= size.
  */
 int ivshare_region_format(void *mem, uint64_t size, const ivshare_layout *l);

@@ -122,7 +122,9 @@ int ivshare_region_format(void *mem, uint64_t size, const ivshare_layout *l)
     /* whoever still looks at an old region sees it not ready from here on */
     atomic_store_explicit((_Atomic uint32_t *)&h->ready, 0, memory_order_relaxed);
     atomic_thread_fence(memory_order_seq_cst);
-    memset(base, 0, l->used_size);
+    /* a new file reads as zeros already: touching every page again would
+     * double the cost of building a large region */
+    memset(base, 0, l->zeroed ? l->header_size : l->used_size);
 
     for (unsigned i = 0; i < l->n_objects; i++) {
         const ivshare_layout_object *o = &l->objects[i];

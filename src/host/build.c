@@ -250,6 +250,7 @@ write_region(const ivshare_region_desc *r, const ivshare_layout *layout, guint64
         goto fail;
     }
     l.generation = ((guint64)g_get_real_time() << 8) ^ g_random_int();
+    l.zeroed = TRUE; /* a new file, its pages allocated just now */
     rc = ivshare_region_format(mem, size, &l);
     munmap(mem, size);
     if (rc < 0) {

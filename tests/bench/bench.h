@@ -211,6 +211,11 @@ int bench_stress(bench_env *env, unsigned seconds, bool json);
 /* figures.c: run each figure's runs and collect bench_results. */
 typedef struct bench_results bench_results;
 void bench_figures_rings(bench_env *env, bench_results *res);
+/* prepare.c: figure 8 */
+void bench_figures_prepare(bench_env *env, bench_results *res);
+void bench_remove_tree(const char *path);
+/* doorbell.c: figure 7's ivshare side, into @r */
+void bench_figures_doorbell(bench_env *env, bench_results *res, bench_result *r);
 void bench_figures_latency(bench_env *env, bench_results *res);
 void bench_figures_bulk(bench_env *env, bench_results *res);
 void bench_figures_pool(bench_env *env, bench_results *res);

@@ -75,6 +75,7 @@ region_build(const bench_build_params *bp, double *ns)
         rc = -errno;
         goto out;
     }
+    l.zeroed = 1; /* a new file, as the region builder has it */
     rc = ivshare_region_format(mem, bp->size, &l);
     t1 = bench_now_ns();
     munmap(mem, bp->size);

@@ -307,7 +307,7 @@ bench_figures_build(bench_env *env, bench_results *res)
                " KiB pages", (guint64)(page >> 10));
 }
 
-/* Figures other work will provide; the eventfd anchor of the doorbell is measured now. */
+/* Doorbells beside bare eventfds, and the hook's prepare. */
 void
 bench_figures_later(bench_env *env, bench_results *res)
 {
@@ -318,7 +318,6 @@ bench_figures_later(bench_env *env, bench_results *res)
     progress("eventfd ping-pong");
     r = bench_results_add(res, "7", "doorbell-wakeup-p50", "doorbell wake-up p50", "ns");
     r->lower_better = true;
-    g_strlcpy(r->note, "n/a (not built yet)", sizeof(r->note));
     g_strlcpy(r->anchor, "eventfd ping-pong p50", sizeof(r->anchor));
     efd[0] = eventfd(0, EFD_CLOEXEC);
     efd[1] = eventfd(0, EFD_CLOEXEC);
@@ -336,10 +335,11 @@ bench_figures_later(bench_env *env, bench_results *res)
         close(efd[0]);
     if (efd[1] >= 0)
         close(efd[1]);
+    progress("doorbell ping-pong");
+    bench_figures_doorbell(env, res, r);
 
-    r = bench_results_add(res, "8", "hook-prepare", "hook prepare time", "ms");
-    r->lower_better = true;
-    g_strlcpy(r->note, "n/a (not built yet)", sizeof(r->note));
+    progress("hook prepare");
+    bench_figures_prepare(env, res);
 }
 
 /* Throughput against burst and message size, for the plot. */

@@ -63,6 +63,34 @@ static int layout_one(ivshare_layout_object *o)
     return ivshare_layout_compute(&l);
 }
 
+/* zeroed: a new file is not cleared again, only its metadata is written */
+static void test_format_zeroed(void)
+{
+    ivshare_layout_object o;
+    ivshare_layout l = { .name = "r", .n_objects = 1, .objects = &o };
+    ivshare_region *r = NULL;
+    void *zone;
+    size_t len;
+    uint8_t *mem;
+
+    test_object_memzone(&o, "m", 4096, 0);
+    g_assert_cmpint(ivshare_layout_compute(&l), ==, 0);
+    mem = g_malloc(l.used_size);
+    for (int zeroed = 0; zeroed <= 1; zeroed++) {
+        memset(mem, 0xa5, l.used_size);
+        l.zeroed = zeroed;
+        g_assert_cmpint(ivshare_region_format(mem, l.used_size, &l), ==, 0);
+        g_assert_cmpint(ivshare_mem_open(mem, l.used_size, &r), ==, 0);
+        g_assert_cmpint(ivshare_memzone_lookup(r, "m", &zone, &len), ==, 0);
+        /* the memzone keeps what was there only when the caller vouched
+         * for zeros: a real new file reads as zeros */
+        g_assert_cmpuint(((uint8_t *)zone)[0], ==, zeroed ? 0xa5 : 0);
+        g_assert_cmpuint(((uint8_t *)zone)[len - 1], ==, zeroed ? 0xa5 : 0);
+        ivshare_close(r);
+    }
+    g_free(mem);
+}
+
 static void test_layout_invalid(void)
 {
     ivshare_layout_object o, two[2];
@@ -452,6 +480,7 @@ int main(int argc, char **argv)
     g_test_add_func("/core/layout/standard", test_layout_standard);
     g_test_add_func("/core/layout/footprints", test_footprints);
     g_test_add_func("/core/layout/invalid", test_layout_invalid);
+    g_test_add_func("/core/layout/format-zeroed", test_format_zeroed);
     g_test_add_func("/core/layout/format-too-small", test_format_too_small);
     g_test_add_func("/core/layout/fnv1a", test_fnv1a);
     g_test_add_func("/core/region/roundtrip", test_roundtrip);
