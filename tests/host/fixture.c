@@ -40,8 +40,8 @@ test_fixture_setup(test_env_fixture *f, const char *hugepage_dir)
     g_assert_cmpint(g_mkdir_with_parents(f->conf->domains_dir, 0755), ==, 0);
 }
 
-static void
-remove_tree(const char *path)
+void
+test_remove_tree(const char *path)
 {
     g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
     const char *name;
@@ -49,7 +49,7 @@ remove_tree(const char *path)
     while (d && (name = g_dir_read_name(d))) {
         g_autofree char *child = g_build_filename(path, name, NULL);
         if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree(child);
+            test_remove_tree(child);
         else
             g_unlink(child);
     }
@@ -59,8 +59,8 @@ remove_tree(const char *path)
 void
 test_fixture_teardown(test_env_fixture *f)
 {
-    remove_tree(f->conf->hugepage_dir);
-    remove_tree(f->dir);
+    test_remove_tree(f->conf->hugepage_dir);
+    test_remove_tree(f->dir);
     ivshare_conf_free(f->conf);
     g_free(f->conf_path);
     g_free(f->dir);

@@ -25,6 +25,9 @@ void test_fixture_teardown(test_env_fixture *f);
 ivshare_desc *test_desc_xml(const char *xml, const char *source);
 ivshare_desc *test_desc_ini(const char *ini, const char *source);
 
+/* Remove @path and everything below it (links are removed, not followed). */
+void test_remove_tree(const char *path);
+
 /* Number of entries in @dir (0 when it does not exist). */
 guint test_dir_count(const char *dir);
 

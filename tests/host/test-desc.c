@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "desc.h"
+#include "fixture.h"
 
 static char *datadir;         /* tests/data/desc in the source tree */
 static char *tmpdir;          /* the directories of the test's ivshare.conf */
@@ -457,23 +458,6 @@ setup_environment(void)
     g_unsetenv("IVSHARE_RUNTIME_DIR");
 }
 
-static void
-remove_tree(const char *path)
-{
-    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-
-        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree(child);
-        else
-            g_unlink(child);
-    }
-    g_rmdir(path);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -495,7 +479,7 @@ main(int argc, char **argv)
     add_example_tests();
 
     rc = g_test_run();
-    remove_tree(tmpdir);
+    test_remove_tree(tmpdir);
     g_free(tmpdir);
     g_free(datadir);
     return rc;

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "util.h"
 
 typedef enum { HOOK, CTL } program;
@@ -283,23 +284,6 @@ setup(void)
     fx.ctl = g_strdup(g_getenv("IVSHARECTL"));
 }
 
-/* Remove everything in @path but what @keep names. */
-static void
-remove_tree(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree(child);
-        else
-            g_unlink(child);
-    }
-    g_rmdir(path);
-}
-
 /* Nothing but the settings and the inputs exist in the temporary directory. */
 static void
 assert_nothing_created(void)
@@ -428,6 +412,6 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &cases[i], run_case);
     }
     rc = g_test_run();
-    remove_tree(fx.dir);
+    test_remove_tree(fx.dir);
     return rc;
 }
