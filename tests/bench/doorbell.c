@@ -5,6 +5,7 @@
  * process) ring each other in turn; the round trip beside the same
  * ping-pong over two bare eventfds.
  */
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -55,18 +56,34 @@ join(ivshare_app *app)
     return r;
 }
 
-/* The pong process: answer @count rings of vector 0 on vector 1 of peer 0. */
+/* The peer ID of @name in the peer table, waiting for ivshared to write it. */
+static int
+find_peer(ivshare_region *r, const char *name, unsigned *peer)
+{
+    for (int i = 0; i < 500; i++) {
+        if (ivshare_peer_lookup(r, name, peer) == 0)
+            return 0;
+        g_usleep(1000);
+    }
+    return -ENOENT;
+}
+
+/* The pong process: answer @count rings of vector 0 on vector 1 of the ping side. */
 static void
 pong(ivshare_app *app, uint64_t count, int ready)
 {
     ivshare_region *r = join(app);
+    unsigned ping;
 
+    /* the registered application is the ping side; this child is "pid-N" */
+    if (r && find_peer(r, "bench-bell", &ping) < 0)
+        g_clear_pointer(&r, ivshare_close);
     (void)!write(ready, r ? "x" : "-", 1);
     close(ready);
     if (!r)
         _exit(1);
     for (uint64_t i = 0; i < count; i++)
-        if (ivshare_doorbell_wait(r, 0, 5000) < 0 || ivshare_doorbell_ring(r, 0, 1) < 0)
+        if (ivshare_doorbell_wait(r, 0, 5000) < 0 || ivshare_doorbell_ring(r, ping, 1) < 0)
             _exit(1);
     ivshare_close(r);
     _exit(0);
@@ -90,14 +107,18 @@ round_trips_p50(ivshare_app *app, uint64_t count)
     }
     close(ready[1]);
     if (pid > 0 && read(ready[0], &byte, 1) == 1 && byte == 'x') {
-        uint64_t i;
+        g_autofree char *name = g_strdup_printf("pid-%d", (int)pid);
+        unsigned peer;
+        uint64_t i = 0;
+        if (find_peer(r, name, &peer) < 0)
+            count = 0;
         for (i = 0; i < count; i++) {
             uint64_t t0 = bench_now_ns();
-            if (ivshare_doorbell_ring(r, 1, 0) < 0 || ivshare_doorbell_wait(r, 1, 5000) < 0)
+            if (ivshare_doorbell_ring(r, peer, 0) < 0 || ivshare_doorbell_wait(r, 1, 5000) < 0)
                 break;
             rt[i] = (double)(bench_now_ns() - t0);
         }
-        if (i == count)
+        if (count && i == count)
             p50 = bench_median(rt, (unsigned)count);
     }
     close(ready[0]);
