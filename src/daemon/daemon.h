@@ -31,7 +31,8 @@ struct ivshared {
     GMainLoop *loop;
     char *uri;                /* libvirt connection, NULL: default */
     virConnectPtr conn;
-    int lifecycle_cb;         /* libvirt event callback ID, -1: none */
+    int lifecycle_cb;         /* libvirt event callback IDs, -1: none */
+    int metadata_cb;
     guint reconnect_id;
     GHashTable *apps;         /* name -> ivshared_app*, live registrations */
     GFileMonitor *apps_monitor;

@@ -7,7 +7,8 @@
  * connection is reopened every second until it is back; then the policy is
  * swept again, since an application may have died meanwhile.  A domain
  * defined with a description gets its devices injected: one redefinition,
- * after which the DEFINED event it causes finds nothing to change.
+ * after which the DEFINED event it causes finds nothing to change.  So does
+ * a description set or edited with 'virsh metadata'.
  */
 #include "daemon.h"
 
@@ -58,6 +59,14 @@ on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *
     return 0;
 }
 
+/* 'virsh metadata --set/--edit' of our namespace changes the description. */
+static void
+on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri, void *opaque)
+{
+    if (type == VIR_DOMAIN_METADATA_ELEMENT && g_strcmp0(nsuri, IVSHARE_XMLNS) == 0)
+        on_lifecycle(conn, dom, VIR_DOMAIN_EVENT_DEFINED, 0, opaque);
+}
+
 static void
 on_close(virConnectPtr conn, int reason, void *opaque)
 {
@@ -75,10 +84,12 @@ drop_connection(ivshared *d)
         return;
     if (d->lifecycle_cb >= 0)
         virConnectDomainEventDeregisterAny(d->conn, d->lifecycle_cb);
+    if (d->metadata_cb >= 0)
+        virConnectDomainEventDeregisterAny(d->conn, d->metadata_cb);
     virConnectUnregisterCloseCallback(d->conn, on_close);
     virConnectClose(d->conn);
     d->conn = NULL;
-    d->lifecycle_cb = -1;
+    d->lifecycle_cb = d->metadata_cb = -1;
 }
 
 static gboolean
@@ -99,7 +110,9 @@ try_connect(gpointer data)
     virConnectRegisterCloseCallback(d->conn, on_close, d, NULL);
     d->lifecycle_cb = virConnectDomainEventRegisterAny(d->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), d, NULL);
-    if (d->lifecycle_cb < 0)
+    d->metadata_cb = virConnectDomainEventRegisterAny(d->conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                                                      VIR_DOMAIN_EVENT_CALLBACK(on_metadata), d, NULL);
+    if (d->lifecycle_cb < 0 || d->metadata_cb < 0)
         g_warning("cannot subscribe to libvirt domain events; devices are not injected on define");
     if (virConnectSetKeepAlive(d->conn, 2, 2) < 0)
         g_debug("no keepalive on the libvirt connection");
@@ -111,7 +124,7 @@ try_connect(gpointer data)
 void
 ivshared_events_start(ivshared *d)
 {
-    d->lifecycle_cb = -1;
+    d->lifecycle_cb = d->metadata_cb = -1;
     try_connect(d);
 }
 

@@ -28,7 +28,7 @@ main(int argc, char **argv)
     g_autofree char *conf_path = NULL;
     g_autoptr(ivshare_conf) conf = NULL;
     gboolean detach = FALSE, verbose = FALSE;
-    ivshared d = { .lock_fd = -1, .lifecycle_cb = -1 };
+    ivshared d = { .lock_fd = -1, .lifecycle_cb = -1, .metadata_cb = -1 };
     GOptionEntry entries[] = {
         { "daemon", 'd', 0, G_OPTION_ARG_NONE, &detach, N_("Detach and run in the background"), NULL },
         { "config", 'f', 0, G_OPTION_ARG_FILENAME, &conf_path, N_("Settings file (default: $IVSHARE_CONF or /etc/ivshare/ivshare.conf)"), N_("FILE") },

@@ -29,7 +29,7 @@ fixture_setup(fixture *f, gconstpointer data)
 
     test_fixture_setup(&f->env, NULL);
     f->d.conf = f->env.conf;
-    f->d.lifecycle_cb = -1;
+    f->d.lifecycle_cb = f->d.metadata_cb = -1;
     f->d.uri = g_strdup("test:///default");
     ivshared_events_start(&f->d);
     g_assert_nonnull(f->d.conn);
